@@ -1,0 +1,334 @@
+"""The derivation: from a :class:`~derive.network.Network` to gradients, as data.
+
+Backpropagation is the chain rule applied layer by layer, so the derivation
+is too, and its cost grows linearly with depth and not at all with width:
+
+1. ``δ^L_k = -∂E/∂net^L_k``: SymPy differentiates the loss of the output
+   layer written as a function of ``net^L`` (sum over outputs, Kronecker
+   deltas contracted by :mod:`derive.calculus`).
+2. ``δ^l_p = Σ_m δ^{l+1}_m ∂net^{l+1}_m/∂net^l_p``: SymPy differentiates
+   the weighted sum of the next layer.
+3. ``∂E/∂W^l_{pq} = -Σ_m δ^l_m ∂net^l_m/∂W^l_{pq} = -δ^l_q O^{l-1}_p``.
+4. Every ``f'(net)`` is rewritten in the node's own output where
+   :func:`derive.functions.output_form` finds a form.
+
+The results are :class:`~derive.display.Equation` objects; every printer
+(LaTeX, Markdown, HTML, NumPy) prints from them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from . import symbols as S
+from .calculus import contract, pull_out
+from .calculus import diff as _diff
+from .display import Equation, Factor, Factors, factors
+from .functions import Activation, output_form
+from .network import Network
+
+
+def diff(expr: sp.Expr, wrt: sp.Expr) -> sp.Expr:
+    """∂expr/∂wrt, deltas contracted, activation derivatives named ``df_l``."""
+    return S.name_fprimes(_diff(expr, wrt))
+
+
+def net_def(layer: int, node: sp.Expr, bias: bool) -> sp.Expr:
+    """``net^l_q = Σ_p W^l_{pq} O^{l-1}_p (+ b^l_q)``, summed over a fresh dummy."""
+    p = S.index(layer - 1, 1)
+    total = sp.Sum(S.W(layer)[p, node] * S.O(layer - 1)[p], (p, 0, S.width(layer - 1) - 1))
+    return total + S.b(layer)[node] if bias else total
+
+
+def activated(layer: int, node: sp.Expr, act: Activation) -> sp.Expr:
+    """``O^l_q`` as a function of ``net^l`` (an undefined ``f_l`` for the chain rule)."""
+    if act.vector:  # softmax
+        a = S.index(layer, 2)
+        norm = sp.Sum(sp.exp(S.net(layer)[a]), (a, 0, S.width(layer) - 1))
+        return sp.exp(S.net(layer)[node]) / norm
+    return S.f(layer)(S.net(layer)[node])
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """Everything derived for one network structure.
+
+    ``deltas[l]`` is δ of layer l in index form (node index ``S.index(l)``),
+    in terms of O, d, W and δ of layer l+1; ``gradients`` maps a parameter
+    name (``W1``, ``b2``) to ∂E/∂param in terms of δ and O.
+    """
+
+    network: Network
+    depth: int
+    loss_expr: sp.Expr
+    deltas: dict
+    gradients: dict
+    equations: tuple[Equation, ...]
+    output_error: sp.Expr
+    notes: tuple[str, ...] = field(default=())
+
+    def __hash__(self) -> int:
+        return hash((self.network.structure, self.equations))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Derivation) and (
+            self.network.structure == other.network.structure
+            and self.equations == other.equations
+        )
+
+    def equation(self, key: str) -> Equation:
+        for eq in self.equations:
+            if eq.key == key:
+                return eq
+        raise KeyError(key)
+
+    def expand(self, expr: sp.Expr) -> sp.Expr:
+        """Replace every δ by its definition, down to O, d and the weights."""
+        for layer in range(1, self.depth + 1):
+            base = S.delta(layer)
+            definition = self.deltas[layer]
+            expr = expr.replace(
+                lambda e, base=base: isinstance(e, sp.Indexed) and e.base == base,
+                lambda e, definition=definition, layer=layer: definition.xreplace(
+                    {S.index(layer): e.indices[0]}
+                ),
+            )
+        return expr
+
+
+# -- the pieces ---------------------------------------------------------------
+
+
+def _rewrite_in_outputs(expr: sp.Expr, layer: int, act: Activation) -> sp.Expr:
+    """``f_l(net_q) -> O_q``; ``f_l'(net_q) -> g(O_q)`` where a form exists."""
+    if act.expr is not None:
+        slope = sp.diff(act.expr, _x())
+        form = output_form(act.expr)
+
+        def derivative(e: sp.Expr) -> sp.Expr:
+            if not slope.has(_x()):
+                return slope  # identity: f' = 1
+            if form is None:
+                return e
+            return form.xreplace({_y(): S.O(layer)[e.args[0].indices[0]]})
+
+        expr = expr.replace(lambda e: getattr(e, "func", None) == S.df(layer), derivative)
+    return expr.replace(
+        lambda e: getattr(e, "func", None) == S.f(layer),
+        lambda e: S.O(layer)[e.args[0].indices[0]],
+    )
+
+
+def _x():
+    from .functions import x
+
+    return x
+
+
+def _y():
+    from .functions import y
+
+    return y
+
+
+def _loss(network: Network) -> sp.Expr:
+    """``E`` in terms of the outputs ``O^L``, summed over a dummy output index."""
+    from .functions import d as d_, o as o_
+
+    L = network.depth
+    m = S.index(L, 1)
+    term = network.loss.term.xreplace({d_: S.d[m], o_: S.O(L)[m]})
+    total = pull_out(sp.Sum(term, (m, 0, S.width(L) - 1)))
+    return total / S.width(L) if network.loss.mean else total
+
+
+def _scalar(expr: sp.Expr, network: Network) -> sp.Expr:
+    """Note 003's single output: the output layer has one node, index 0."""
+    if not network.scalar_output:
+        return expr
+    L = network.depth
+    N = S.width(L)
+    expr = expr.replace(
+        lambda e: isinstance(e, sp.Sum) and e.limits[0][2] == N - 1,
+        lambda e: e.function.xreplace({e.limits[0][0]: 0}),
+    )
+    return expr.xreplace({S.index(L): 0, N: 1})
+
+
+def _output_delta(network: Network, k: sp.Symbol):
+    """δ^L_k as display forms (f' kept, f' rewritten), the error -∂E/∂O^L_k, the value."""
+    L = network.depth
+    act = network.activations[-1]
+    E_O = _loss(network)
+    composed = E_O.replace(
+        lambda e: isinstance(e, sp.Indexed) and e.base == S.O(L),
+        lambda e: activated(L, e.indices[0], act),
+    )
+    delta = -diff(composed, S.net(L)[k])
+    error = -diff(E_O, S.O(L)[k])
+    if act.vector:
+        value = _softmax_back(delta, L)
+        return (factors((value, "error")),), error, value
+    fprime = S.fprime(L, S.net(L)[k])
+    composed_error = error.xreplace({S.O(L)[k]: activated(L, k, act)})
+    assert sp.expand(delta - composed_error * fprime) == 0, "chain rule mismatch"
+    delta = _rewrite_in_outputs(delta, L, act)
+    fprime_r = _rewrite_in_outputs(fprime, L, act)
+    kept = factors((error, "error"), (fprime, "fprime"))
+    simplified = sp.factor(sp.cancel(delta))
+    if sp.count_ops(simplified) < sp.count_ops(error):
+        # the classic simplifications: sigmoid + bce gives d - O
+        return (kept, factors((simplified, "error"))), error, simplified
+    forms = (kept, factors((error, "error"), (fprime_r, "fprime")))
+    return _distinct(forms), error, delta
+
+
+def _distinct(forms: tuple) -> tuple:
+    """Drop a display form equal to the one before it (f' had no output form)."""
+    out = [forms[0]]
+    for form in forms[1:]:
+        if form != out[-1]:
+            out.append(form)
+    return tuple(out)
+
+
+def _softmax_back(delta: sp.Expr, L: int) -> sp.Expr:
+    """Rewrite a softmax derivative in the outputs: exp(net_a)/Σ exp(net) -> O_a."""
+    norm = sp.Symbol("Z", positive=True)
+    a = S.index(L, 2)
+    total = sp.Sum(sp.exp(S.net(L)[a]), (a, 0, S.width(L) - 1))
+    expr = sp.expand(delta).xreplace({total: norm})
+    expr = expr.replace(
+        lambda e: isinstance(e, sp.exp) and isinstance(e.args[0], sp.Indexed),
+        lambda e: S.O(L)[e.args[0].indices[0]] * norm,
+    )
+    expr = expr.replace(
+        lambda e: isinstance(e, sp.Sum), lambda e: pull_out(sp.Sum(sp.cancel(e.function), *e.limits))
+    )
+    return sp.collect(sp.cancel(sp.expand(expr)), S.d[S.index(L)])
+
+
+def _hidden_delta(network: Network, layer: int, p: sp.Symbol):
+    """δ^l_p = f'(net_p) Σ_m δ^{l+1}_m W^{l+1}_{pm}: display forms and value."""
+    act = network.activations[layer - 1]
+    m = S.index(layer + 1)
+    nxt = net_def(layer + 1, m, network.bias).replace(
+        lambda e: isinstance(e, sp.Indexed) and e.base == S.O(layer),
+        lambda e: activated(layer, e.indices[0], act),
+    )
+    local = diff(nxt, S.net(layer)[p])  # W_{pm} f'(net_p)
+    summed = pull_out(sp.Sum(S.delta(layer + 1)[m] * local, (m, 0, S.width(layer + 1) - 1)))
+    fprime = S.fprime(layer, S.net(layer)[p])
+    backsum = summed / fprime
+    back = ((backsum, "backsum"),)
+    fprime_r = _rewrite_in_outputs(fprime, layer, act)
+    forms = (factors((fprime, "fprime"), *back), factors((fprime_r, "fprime"), *back))
+    return _distinct(forms), _rewrite_in_outputs(summed, layer, act)
+
+
+def _gradient(network: Network, layer: int, param: str, p: sp.Symbol, q: sp.Symbol):
+    """∂E/∂param = -Σ_m δ_m ∂net_m/∂param, as a Factors."""
+    m = S.index(layer, 1)
+    target = S.W(layer)[p, q] if param == "W" else S.b(layer)[q]
+    local = diff(net_def(layer, m, network.bias), target)
+    value = contract(sp.Sum(-S.delta(layer)[m] * local, (m, 0, S.width(layer) - 1)))
+    pairs = [(S.delta(layer)[q], "delta")]
+    rest = sp.cancel(value / (-S.delta(layer)[q]))
+    if rest != 1:
+        pairs.append((rest, "input"))
+    return factors(*pairs, sign=-1), value
+
+
+def _delta_forms(eqs: list[Equation], layer: int) -> tuple[Factors, ...]:
+    (eq,) = [e for e in eqs if e.key == f"delta{layer}"]
+    return eq.rhs[1:]
+
+
+def _expand_deltas(form: Factors, eqs: list[Equation], n: int) -> Factors:
+    """Replace the δ factor by its n-th display form (the last if fewer), and
+    any δ that brings along (one output node) by its last form."""
+    while True:
+        found = [f for f in form.factors if f.role == "delta" and isinstance(f.expr, sp.Indexed)]
+        if not found:
+            return form
+        forms = _delta_forms(eqs, S.layer_of(found[0].expr.base))
+        form = form.replace_role("delta", forms[min(n, len(forms) - 1)])
+        n = len(forms)
+
+
+def _sc_factors(form: Factors, sc) -> Factors:
+    """Apply the one-output substitution; a sum over one output node becomes
+    its single term, ``W_{j0} δ_0``, split into its weight and its δ."""
+    out: list[Factor] = []
+    for factor in form.factors:
+        expr = sc(factor.expr)
+        if factor.role == "backsum" and not isinstance(expr, sp.Sum):
+            for part in sp.Mul.make_args(expr):
+                is_delta = isinstance(part, sp.Indexed) and S.kind_of(part.base) == "delta"
+                out.append(Factor(part, "delta" if is_delta else "weight"))
+        else:
+            out.append(Factor(expr, factor.role))
+    return Factors(tuple(out), form.sign)
+
+
+# -- the whole derivation -------------------------------------------------------
+
+
+def derive(network: Network) -> Derivation:
+    """Derive δ of every layer and ∂E/∂ of every parameter, in index form."""
+    L = network.depth
+    eqs: list[Equation] = []
+    deltas: dict[int, sp.Expr] = {}
+    gradients: dict[str, sp.Expr] = {}
+    sc = lambda e: _scalar(e, network)  # noqa: E731
+
+    k = S.index(L)
+    dE_dnet = lambda l: sp.Derivative(S.E, S.net(l)[S.index(l)])  # noqa: E731
+
+    # forward pass and loss, as definitions
+    for layer in range(1, L + 1):
+        q = S.index(layer)
+        eqs.append(Equation(f"net{layer}", S.net(layer)[q],
+                            (sc(net_def(layer, q, network.bias)),), "definition"))
+        eqs.append(Equation(f"O{layer}", S.O(layer)[q],
+                            (sc(activated(layer, q, network.activations[layer - 1])),),
+                            "definition"))
+    loss_expr = sc(_loss(network))
+    eqs.append(Equation("E", S.E, (loss_expr,), "definition"))
+
+    forms, error, value = _output_delta(network, k)
+    deltas[L] = sc(value)
+    eqs.append(Equation(f"delta{L}", sc(S.delta(L)[k]),
+                        (sc(-dE_dnet(L)),) + tuple(_sc_factors(f, sc) for f in forms)))
+    eqs.append(Equation("error", sc(S.e(L)[k]), (sc(error),), "definition"))
+
+    for layer in range(L - 1, 0, -1):
+        p = S.index(layer)
+        forms, summed = _hidden_delta(network, layer, p)
+        deltas[layer] = sc(summed)
+        eqs.append(Equation(f"delta{layer}", S.delta(layer)[p],
+                            (-dE_dnet(layer),) + tuple(_sc_factors(f, sc) for f in forms)))
+
+    for layer in range(L, 0, -1):
+        p, q = S.index(layer - 1), S.index(layer)
+        params = ["W"] + (["b"] if network.bias else [])
+        for param in params:
+            grad, value = _gradient(network, layer, param, p, q)
+            target = S.W(layer)[p, q] if param == "W" else S.b(layer)[q]
+            gradients[f"{param}{layer}"] = sc(value)
+            grad = _sc_factors(grad, sc)
+            eqs.append(Equation(f"grad_{param}{layer}",
+                                sc(sp.Derivative(S.E, target)), (grad,)))
+            update = grad.negated().times(Factor(S.eta, "lr"))
+            eqs.append(Equation(f"update_{param}{layer}",
+                                sc(S.Delta(param, layer)[(p, q) if param == "W" else (q,)]), (update,)))
+            if param == "W" and (layer < L or network.scalar_output):
+                expanded = tuple(
+                    _expand_deltas(update, eqs, n) for n in range(len(_delta_forms(eqs, layer)))
+                )
+                eqs.append(Equation(f"update_{param}{layer}_expanded",
+                                    sc(S.Delta(param, layer)[(p, q) if param == "W" else (q,)]),
+                                    expanded))
+    return Derivation(network, L, loss_expr, deltas, gradients, tuple(eqs), sc(error))

@@ -1,0 +1,89 @@
+"""A network as data: widths, one activation per weight layer, a loss."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .functions import ACTIVATIONS, LOSSES, Activation, Loss
+
+
+class NetworkError(ValueError):
+    """A network that cannot be built; the message names the valid choices."""
+
+
+@dataclass(frozen=True)
+class Network:
+    widths: tuple[int, ...] = (3, 4, 2)
+    """Nodes per layer, input first.  The derivation never reads them: they
+    size generated code and numeric checks."""
+    activations: tuple[Activation, ...] = (ACTIVATIONS["sigmoid"], ACTIVATIONS["sigmoid"])
+    loss: Loss = LOSSES["sse"]
+    bias: bool = False
+    scalar_output: bool = False
+    """One output node written without an index (note 003's ``y``)."""
+
+    def __post_init__(self) -> None:
+        if len(self.widths) < 2:
+            raise NetworkError("a network needs at least two layers (input and output)")
+        if len(self.activations) != self.depth:
+            raise NetworkError(
+                f"{len(self.activations)} activations for {self.depth} weight layers"
+            )
+        for act in self.activations[:-1]:
+            if act.output_only:
+                raise NetworkError(f"activation '{act.name}' is for the output layer only")
+        out = self.activations[-1]
+        if self.loss.needs == "softmax" and out.name != "softmax":
+            raise NetworkError(
+                f"loss '{self.loss.name}' needs a softmax output, not '{out.name}'"
+            )
+        if self.loss.needs == "unit_interval" and not out.unit_interval:
+            raise NetworkError(
+                f"loss '{self.loss.name}' needs outputs in (0, 1) "
+                f"(sigmoid or softmax), not '{out.name}'"
+            )
+        if out.name == "softmax" and self.loss.name not in ("ce",):
+            raise NetworkError("a softmax output goes with loss 'ce' only")
+
+    @property
+    def depth(self) -> int:
+        """L, the number of weight layers."""
+        return len(self.widths) - 1
+
+    @property
+    def structure(self) -> tuple:
+        """Everything the derivation depends on (not the widths)."""
+        return (self.activations, self.loss, self.bias, self.scalar_output)
+
+
+def build(
+    widths: tuple[int, ...] = (3, 4, 2),
+    activation: str | Activation | tuple = "sigmoid",
+    output_activation: str | Activation | None = None,
+    loss: str = "sse",
+    bias: bool = False,
+    scalar_output: bool = False,
+) -> Network:
+    """A :class:`Network` from names; unknown names raise :class:`NetworkError`."""
+    depth = len(widths) - 1
+    acts = list(activation) if isinstance(activation, tuple | list) else [activation] * depth
+    if len(acts) == 1:
+        acts = acts * depth
+    if len(acts) != depth:
+        raise NetworkError(f"{len(acts)} activations given for {depth} weight layers")
+    if output_activation is not None:
+        acts[-1] = output_activation
+    rows = tuple(lookup_activation(a) for a in acts)
+    if loss not in LOSSES:
+        raise NetworkError(f"unknown loss '{loss}'; choose from {', '.join(LOSSES)}")
+    return Network(tuple(widths), rows, LOSSES[loss], bias, scalar_output)
+
+
+def lookup_activation(name: str | Activation) -> Activation:
+    if isinstance(name, Activation):
+        return name
+    if name in ACTIVATIONS:
+        return ACTIVATIONS[name]
+    from .expressions import parse_activation
+
+    return parse_activation(name)

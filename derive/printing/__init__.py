@@ -1,0 +1,1 @@
+"""Printers: one per output language, all printing the derivation's data."""

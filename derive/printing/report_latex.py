@@ -1,0 +1,75 @@
+"""A :class:`~derive.report.Report` as LaTeX: equations on stdout, or a document."""
+
+from __future__ import annotations
+
+from ..display import Equation, Step
+from ..report import Heading, Prose, Report
+from ..text import say
+from .latex import free_indices, printer
+
+
+def equation_latex(report: Report, item: Equation | Step) -> str:
+    """``lhs = rhs_1 = rhs_2`` in the report's notation."""
+    notation = report.notation
+    order = notation.orders.get(getattr(item, "key", ""), None)
+    p = printer(notation, factor_order=order, free=free_indices(item.lhs))
+    rel = f" {getattr(item, 'rel', '=')} "
+    return p.doprint(item.lhs) + rel + rel.join(p.doprint(r) for r in item.rhs)
+
+
+def caption(report: Report, item, lang: str) -> str | None:
+    if isinstance(item, Step):
+        return say(item.rule, lang)
+    if isinstance(item, Equation) and item.note:
+        return say(item.note, lang)
+    return None
+
+
+def render(report: Report, lang: str = "en") -> str:
+    """Plain LaTeX: a ``%`` comment for every heading and caption, one ``\\[ \\]`` per line."""
+    lines = []
+    for item in report.blocks:
+        if isinstance(item, Heading):
+            lines.append(f"% {say(item.key, lang)}")
+        elif isinstance(item, Prose):
+            lines.append(f"% {say(item.key, lang)}")
+        else:
+            text = caption(report, item, lang)
+            if text:
+                lines.append(f"% {text}")
+            lines.append(rf"\[ {equation_latex(report, item)} \]")
+    return "\n".join(lines) + "\n"
+
+
+def _tex_escape(text: str) -> str:
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"),
+                 ("#", r"\#"), ("$", r"\$"), ("{", r"\{"), ("}", r"\}")):
+        text = text.replace(a, b)
+    return text
+
+
+def document(report: Report, lang: str = "en") -> str:
+    """A complete document (pdflatex + amsmath; xelatex + ctex for Chinese)."""
+    from ..templating import render_template
+
+    body = []
+    for item in report.blocks:
+        if isinstance(item, Heading):
+            body.append(("section", _tex_escape(say(item.key, lang))))
+        elif isinstance(item, Prose):
+            body.append(("text", _tex_escape(say(item.key, lang))))
+        else:
+            text = caption(report, item, lang)
+            if text:
+                body.append(("text", _tex_escape(text[:1].upper() + text[1:]) + "."))
+            body.append(("math", equation_latex(report, item)))
+    d = report.derivation.network
+    summary = ", ".join(
+        [f"{say('notation_is', lang)} {report.notation.name}",
+         f"{say('activation_is', lang)} {'/'.join(dict.fromkeys(a.name for a in d.activations))}",
+         f"{say('loss_is', lang)} {d.loss.name}"]
+    )
+    return render_template(
+        "latex/document.tex.j2", lang=lang, body=body, summary=_tex_escape(summary),
+        title=_tex_escape("Backpropagation" if lang == "en" else "反向传播推导"),
+    )

@@ -1,0 +1,111 @@
+"""What a derivation shows, in order: headings, prose and equations as data.
+
+``build(derivation, notation, steps=...)`` picks and orders the equations a
+notation's notes show (its ``show`` list), adds the matrix forms and, for the
+book's notation, the book's own formulation; every output format (LaTeX,
+Markdown, HTML) prints the same :class:`Report`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import symbols as S
+from .derivation import Derivation
+from .display import Equation
+from .matrix import NotVectorizable, Vec, of_factors, outer
+from .notation import Notation, for_depth
+
+
+@dataclass(frozen=True)
+class Heading:
+    key: str
+
+
+@dataclass(frozen=True)
+class Prose:
+    key: str
+
+
+@dataclass(frozen=True)
+class Report:
+    notation: Notation
+    derivation: Derivation
+    blocks: tuple
+
+
+def matrix_equations(d: Derivation) -> tuple[Equation, ...]:
+    """Δw = η O_j δ_kᵀ, δ_j = f'(net_j) ∘ (w δ_k), ... for every layer."""
+    out = []
+    for layer in range(d.depth, 0, -1):
+        q, p = S.index(layer), S.index(layer - 1)
+        if layer < d.depth:
+            delta = d.equation(f"delta{layer}").rhs[-1]
+            try:
+                out.append(Equation(f"matrix_delta{layer}", Vec(S.delta(layer)[q], q),
+                                    (of_factors(delta, q),)))
+            except NotVectorizable:
+                pass
+        update = d.equation(f"update_W{layer}").rhs[0]
+        out.append(Equation(f"matrix_update_W{layer}", S.Delta("W", layer),
+                            (outer(update, p, q),)))
+    return tuple(out)
+
+
+def _sections(d: Derivation) -> dict[str, tuple[str, ...]]:
+    L = d.depth
+    keys = [e.key for e in d.equations]
+    forward = [k for k in keys if k.startswith(("net", "O")) or k == "E"]
+    per_layer = []
+    for layer in range(L, 0, -1):
+        per_layer.append(
+            [k for k in keys if k == f"delta{layer}" or k.endswith((f"W{layer}", f"b{layer}"))
+             or k == f"update_W{layer}_expanded"]
+        )
+    return {"forward": tuple(forward), "layers": tuple(map(tuple, per_layer))}
+
+
+def build(d: Derivation, notation: Notation, steps: bool = False) -> Report:
+    notation = for_depth(notation, d.depth)
+    blocks: list = []
+    equations = {e.key: e for e in d.equations}
+    show = set(notation.show) if d.depth == 2 and notation.show else None
+    if show and "matrix_book" in show:
+        from .book import equations as book_equations
+
+        book = {e.key: e for e in book_equations(d)}
+    else:
+        book = {}
+
+    def add(keys):
+        for key in keys:
+            if show is None or key in show:
+                blocks.append(book.get(key) or equations[key])
+                if f"{key}_dropped" in book:
+                    blocks.append(book[f"{key}_dropped"])
+
+    sections = _sections(d)
+    blocks.append(Heading("forward"))
+    add(sections["forward"])
+    for n, keys in enumerate(sections["layers"]):
+        if show is None or show & set(keys):
+            blocks.append(Heading("output_layer" if n == 0 else "hidden_layer"))
+        add(keys)
+    if show is None or "matrix" in show:
+        blocks.append(Heading("matrix"))
+        blocks.extend(matrix_equations(d))
+    if book:
+        blocks.append(Heading("book"))
+        for key in ("matrix_book", "book_hidden_error", "book_hidden", "book_hidden_e",
+                    "grad_W1_exact"):
+            blocks.append(book[key])
+    if steps:
+        from .steps import hidden_steps, output_steps
+
+        blocks.append(Heading("steps_output"))
+        blocks.extend(output_steps(d))
+        if d.depth >= 2:
+            blocks.append(Heading("steps_hidden"))
+            blocks.extend(hidden_steps(d))
+    return Report(notation, d, tuple(blocks))
+

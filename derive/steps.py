@@ -1,0 +1,120 @@
+"""Step-by-step derivations laid out as the notes lay them out.
+
+Each :class:`~derive.display.Step` holds SymPy objects computed here or taken
+from the derivation (never typed-in results) and names its rule; the printers
+turn rules into words in either language (:mod:`derive.text`).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from . import symbols as S
+from .calculus import contract
+from .derivation import Derivation, net_def
+from .display import Factor, Factors, Step
+from .functions import LOSSES
+from .report import matrix_equations
+
+
+def _D(expr: sp.Expr, wrt: sp.Expr) -> sp.Derivative:
+    return sp.Derivative(expr, wrt, evaluate=False)
+
+
+def _chain(*pairs: tuple[sp.Expr, sp.Expr], sign: int = 1) -> Factors:
+    return Factors(tuple(Factor(_D(a, b), "chain") for a, b in pairs), sign)
+
+
+def _with(form: Factors, *replacements: Factor, sign: int = 1) -> Factors:
+    """``form`` with its first chain factors replaced by ``replacements``."""
+    rest = tuple(f for f in form.factors if f.role == "chain")[len(replacements):]
+    out = []
+    for factor in replacements:
+        if isinstance(factor, Factors):
+            out.extend(factor.factors)
+            sign *= factor.sign
+        else:
+            out.append(factor)
+    return Factors(tuple(out) + rest, sign * form.sign)
+
+
+def output_steps(d: Derivation) -> tuple[Step, ...]:
+    """∂E/∂W^L_{jk}, from the expanded error to the matrix update."""
+    L = d.depth
+    j, k, n = S.index(L - 1), S.index(L), S.index(L, 3)
+    w, O, net = S.W(L)[j, k], S.O(L)[k], S.net(L)[k]
+    dE = _D(S.E, w)
+    steps = []
+    E_n = d.loss_expr.xreplace({S.index(L, 1): n})
+    steps.append(Step(dE, (_D(E_n, w),), "expand_loss"))
+    # which output's term depends on w_jk: the Kronecker delta of ∂net_n/∂w_jk says
+    local = contract(sp.diff(net_def(L, n, d.network.bias), w))
+    (kd,) = [f for f in sp.Mul.make_args(local) if isinstance(f, sp.KroneckerDelta)]
+    survivor = kd.args[0] if kd.args[1] == n else kd.args[1]
+    E_k = E_n.replace(lambda e: isinstance(e, sp.Sum), lambda e: e.function).xreplace(
+        {n: survivor}
+    )
+    steps.append(Step(dE, (_D(E_k, w),), "drop_independent"))
+    chain = _chain((S.E, O), (O, net), (net, w))
+    steps.append(Step(dE, (chain,), "chain_rule"))
+    g = sp.diff(E_k, O)
+    loss_rule = "power_rule" if d.network.loss in (LOSSES["sse"], LOSSES["sum_sq"],
+                                                    LOSSES["mse"]) else "loss_derivative"
+    from .display import factors as _factors
+
+    grad_O = _factors((-g, "error"), sign=-1)
+    step = _with(chain, grad_O)
+    steps.append(Step(dE, (step,), loss_rule))
+    fprime = S.fprime(L, net)
+    step = _with(chain, grad_O, Factor(fprime, "fprime"))
+    steps.append(Step(dE, (step,), "activation_derivative"))
+    raw = sp.diff(net_def(L, k, d.network.bias), w)
+    local = contract(raw)
+    steps.append(Step(_D(net, w), (_D(net_def(L, k, d.network.bias), w), raw, local),
+                      "weighted_sum"))
+    combined = _with(chain, grad_O, Factor(fprime, "fprime"), Factor(local, "input"))
+    steps.append(Step(dE, (combined,), "chain_rule"))
+    delta_eq = d.equation(f"delta{L}")
+    if len(delta_eq.rhs) > 2:
+        rewritten = Factors(delta_eq.rhs[-1].factors + (Factor(local, "input"),), -1)
+        steps.append(Step(dE, (rewritten,), "output_form"))
+    steps.append(Step(delta_eq.lhs, delta_eq.rhs, "define_delta"))
+    grad = d.equation(f"grad_W{L}")
+    steps.append(Step(dE, grad.rhs, "define_delta"))
+    upd = d.equation(f"update_W{L}")
+    steps.append(Step(upd.lhs, (-S.eta * dE,) + upd.rhs, "update_rule"))
+    (mat,) = [e for e in matrix_equations(d) if e.key == f"matrix_update_W{L}"]
+    steps.append(Step(mat.lhs, mat.rhs, "matrix_form"))
+    return tuple(steps)
+
+
+def hidden_steps(d: Derivation) -> tuple[Step, ...]:
+    """∂E/∂W^{L-1}_{ij}: the error term of the hidden layer and its update."""
+    L = d.depth
+    h = L - 1
+    i, j, k = S.index(h - 1), S.index(h), S.index(L)
+    v, Oj, netj = S.W(h)[i, j], S.O(h)[j], S.net(h)[j]
+    dE = _D(S.E, v)
+    steps = [Step(dE, (_chain((S.E, netj), (netj, v)),), "chain_rule")]
+    raw = sp.diff(net_def(h, j, d.network.bias), v)
+    steps.append(Step(_D(netj, v), (_D(net_def(h, j, d.network.bias), v), raw, contract(raw)),
+                      "weighted_sum"))
+    steps.append(Step(-_D(S.E, netj), (_chain((S.E, Oj), (Oj, netj), sign=-1),), "chain_rule"))
+    local = contract(sp.diff(net_def(L, k, d.network.bias), Oj))  # w_jk
+    summed = sp.Sum(-_D(S.E, S.net(L)[k]) * _D(S.net(L)[k], Oj), (k, 0, S.width(L) - 1))
+    result = sp.Sum(S.delta(L)[k] * local, (k, 0, S.width(L) - 1))
+    steps.append(Step(-_D(S.E, Oj), (summed, result), "sum_over_outputs"))
+    delta_eq = d.equation(f"delta{h}")
+    steps.append(Step(delta_eq.lhs, delta_eq.rhs[:2], "define_delta"))
+    if len(delta_eq.rhs) > 2:
+        steps.append(Step(delta_eq.lhs, delta_eq.rhs[2:], "output_form"))
+    grad = d.equation(f"grad_W{h}")
+    steps.append(Step(dE, grad.rhs, "chain_rule"))
+    upd = d.equation(f"update_W{h}")
+    expanded = d.equation(f"update_W{h}_expanded") if h > 0 else None
+    chain = (-S.eta * dE,) + upd.rhs + (expanded.rhs if expanded else ())
+    steps.append(Step(upd.lhs, chain, "update_rule"))
+    for eq in matrix_equations(d):
+        if eq.key in (f"matrix_delta{h}", f"matrix_update_W{h}"):
+            steps.append(Step(eq.lhs, eq.rhs, "matrix_form"))
+    return tuple(steps)
