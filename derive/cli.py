@@ -26,7 +26,7 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, no usage block
-        raise UsageError(f"{self.prog}: {message}")
+        raise UsageError(f"{self.prog}: error: {message}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         _parser().parse_args(argv)
         return 2
     except UsageError as err:
-        print(f"{err}", file=sys.stderr)
+        text = str(err)
+        print(text if text.startswith("derive") else f"derive: error: {text}", file=sys.stderr)
         return 2
     except (ValueError, OSError) as err:
         if type(err).__module__.startswith("derive") or isinstance(err, OSError):

@@ -290,11 +290,18 @@ def derive(network: Network) -> Derivation:
     # forward pass and loss, as definitions
     for layer in range(1, L + 1):
         q = S.index(layer)
-        eqs.append(Equation(f"net{layer}", S.net(layer)[q],
+        eqs.append(Equation(f"net{layer}", sc(S.net(layer)[q]),
                             (sc(net_def(layer, q, network.bias)),), "definition"))
-        eqs.append(Equation(f"O{layer}", S.O(layer)[q],
-                            (sc(activated(layer, q, network.activations[layer - 1])),),
+        act = network.activations[layer - 1]
+        eqs.append(Equation(f"O{layer}", sc(S.O(layer)[q]), (sc(activated(layer, q, act)),),
                             "definition"))
+        composed = sc(activated(layer, q, act)).xreplace(
+            {sc(S.net(layer)[q]): sc(net_def(layer, q, network.bias))}
+        )
+        if act.expr is not None and act.expr == _x():  # identity: O = net
+            composed = composed.replace(lambda e: getattr(e, "func", None) == S.f(layer),
+                                        lambda e: e.args[0])
+        eqs.append(Equation(f"forward{layer}", sc(S.O(layer)[q]), (composed,), "definition"))
     loss_expr = sc(_loss(network))
     eqs.append(Equation("E", S.E, (loss_expr,), "definition"))
 

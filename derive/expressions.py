@@ -36,7 +36,6 @@ _BINARY = {
     ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b,
     ast.Pow: lambda a, b: _power(a, b),
-    ast.BitXor: lambda a, b: _power(a, b),  # x^2 as people write it
 }
 MAX_LENGTH = 500
 
@@ -89,7 +88,8 @@ def parse_expression(text: str) -> sp.Expr:
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"expression longer than {MAX_LENGTH} characters")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        # '^' means power as people write it (Python would read XOR, binding looser than +)
+        tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
     except SyntaxError as err:
         raise ExpressionError(
             f"cannot parse expression '{text}' (column {err.offset}): {err.msg}"

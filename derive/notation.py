@@ -7,7 +7,7 @@ note assumes.  Nothing here edits printed text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,12 @@ class Notation:
     activation_default: str = "sigmoid"
     output_activation_default: str | None = None
     order: tuple[str, ...] = ("const", "lr", "error", "fprime", "delta", "backsum", "weight", "input")
-    orders: dict = field(default_factory=dict)
-    """Per-equation factor orders where a note writes one differently."""
+    orders: tuple[tuple[str, ...], ...] = ()
+    """Factor orders a note uses for products of exactly these roles."""
+    weights_first: bool = True
+    """``v_{ij} O_i`` (note 004) or ``x_i W_{ij}`` (note 003) inside a sum."""
+    last_form_only: bool = False
+    """Print only the final form of each result (note 003 states results)."""
     show: tuple[str, ...] = ()
     """Keys of the equations to print, in order ('*' expands per layer)."""
 
@@ -56,7 +60,7 @@ DOC004 = Notation(
     index_sep="",
     outputs=("O", "O", "O"),
     weights=("v", "w"),
-    orders={"update_W1_expanded": ("const", "lr", "input", "fprime", "backsum")},
+    orders=(("const", "lr", "input", "fprime", "backsum"),),
     show=(
         "net1", "O1", "net2", "O2", "E",
         "delta2", "grad_W2", "update_W2", "delta1", "grad_W1", "update_W1",
@@ -101,7 +105,9 @@ DOC003 = Notation(
     activation_default="generic",
     output_activation_default="identity",
     order=("const", "lr", "error", "weight", "fprime", "delta", "backsum", "input"),
-    show=("net1", "O1", "net2", "E", "update_W2_expanded", "update_W1_expanded", "matrix"),
+    last_form_only=True,
+    weights_first=False,
+    show=("forward1", "forward2", "E", "update_W2_expanded", "update_W1_expanded"),
 )
 
 DEEP_LETTERS = ("i", "j", "k", "l", "m", "n", "p", "q", "r", "s", "u", "a", "b", "c", "g")

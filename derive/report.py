@@ -8,7 +8,7 @@ Markdown, HTML) prints the same :class:`Report`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import symbols as S
 from .derivation import Derivation
@@ -55,7 +55,7 @@ def matrix_equations(d: Derivation) -> tuple[Equation, ...]:
 def _sections(d: Derivation) -> dict[str, tuple[str, ...]]:
     L = d.depth
     keys = [e.key for e in d.equations]
-    forward = [k for k in keys if k.startswith(("net", "O")) or k == "E"]
+    forward = [k for k in keys if k.startswith(("net", "O", "forward")) or k == "E"]
     per_layer = []
     for layer in range(L, 0, -1):
         per_layer.append(
@@ -80,7 +80,10 @@ def build(d: Derivation, notation: Notation, steps: bool = False) -> Report:
     def add(keys):
         for key in keys:
             if show is None or key in show:
-                blocks.append(book.get(key) or equations[key])
+                eq = book.get(key) or equations[key]
+                if notation.last_form_only and eq.kind == "result":
+                    eq = replace(eq, rhs=eq.rhs[-1:])
+                blocks.append(eq)
                 if f"{key}_dropped" in book:
                     blocks.append(book[f"{key}_dropped"])
 

@@ -158,7 +158,8 @@ class NotationLatexPrinter(LatexPrinter):
             factors = sp.Mul.make_args(rest)
             if any(f.is_Pow and f.exp.is_negative for f in factors):
                 return super()._print_Mul(expr)
-            parts = [self._paren(f) for f in sorted(factors, key=_factor_rank)]
+            rank = _factor_rank if self.notation.weights_first else _inputs_first_rank
+            parts = [self._paren(f) for f in sorted(factors, key=rank)]
             body = " ".join(parts)
             if coeff == 1:
                 return body
@@ -174,7 +175,10 @@ class NotationLatexPrinter(LatexPrinter):
     # -- display data -------------------------------------------------------------
 
     def _print_Factors(self, form: Factors) -> str:
-        order = self._settings["factor_order"] or self.notation.order
+        roles = {f.role for f in form.factors} - {"const"}
+        order = self._settings["factor_order"] or next(
+            (o for o in self.notation.orders if set(o) - {"const"} == roles), self.notation.order
+        )
         parts = []
         many = len(form.factors) > 1 or form.sign < 0
         for factor in form.ordered(order).factors:
@@ -252,6 +256,11 @@ def _factor_rank(factor: sp.Expr) -> tuple:
     return (0, 0)
 
 
+def _inputs_first_rank(factor: sp.Expr) -> tuple:
+    rank = _factor_rank(factor)
+    return (1, 2.5) if rank == (1, 1) else rank
+
+
 def _transposed(text: str, node) -> str:
     if isinstance(node, Vec) and not isinstance(node.expr, sp.Mul):
         return f"{text}^{{T}}"
@@ -267,5 +276,5 @@ def free_indices(*exprs) -> frozenset:
     out = set()
     for expr in exprs:
         if isinstance(expr, sp.Basic):
-            out |= {s for s in expr.free_symbols if s.name.startswith("i") and "'" not in s.name}
+            out |= {s for s in expr.atoms(sp.Symbol) if s.name.startswith("i") and "'" not in s.name}
     return frozenset(out)

@@ -11,8 +11,7 @@ from .latex import free_indices, printer
 def equation_latex(report: Report, item: Equation | Step) -> str:
     """``lhs = rhs_1 = rhs_2`` in the report's notation."""
     notation = report.notation
-    order = notation.orders.get(getattr(item, "key", ""), None)
-    p = printer(notation, factor_order=order, free=free_indices(item.lhs))
+    p = printer(notation, free=free_indices(item.lhs))
     rel = f" {getattr(item, 'rel', '=')} "
     return p.doprint(item.lhs) + rel + rel.join(p.doprint(r) for r in item.rhs)
 

@@ -1,0 +1,84 @@
+"""Shared test helpers: an independent float64 forward pass and finite differences."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from derive.network import Network
+
+
+def act_np(name: str, z: np.ndarray) -> np.ndarray:
+    """Activations written out in NumPy, independently of the SymPy table."""
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-z))
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "identity":
+        return z
+    if name == "relu":
+        return np.maximum(z, 0)
+    if name == "leaky_relu":
+        return np.where(z > 0, z, z / 100)
+    if name == "softplus":
+        return np.log1p(np.exp(z))
+    if name == "exp":
+        return np.exp(z)
+    if name == "softmax":
+        e = np.exp(z - z.max())
+        return e / e.sum()
+    if name == "x/(1+abs(x))":
+        return z / (1 + np.abs(z))
+    raise KeyError(name)
+
+
+def loss_np(name: str, d: np.ndarray, o: np.ndarray) -> float:
+    if name == "sse":
+        return 0.5 * np.sum((d - o) ** 2)
+    if name == "sum_sq":
+        return np.sum((d - o) ** 2)
+    if name == "mse":
+        return 0.5 * np.mean((d - o) ** 2)
+    if name == "bce":
+        return -np.sum(d * np.log(o) + (1 - d) * np.log(1 - o))
+    if name == "ce":
+        return -np.sum(d * np.log(o))
+    raise KeyError(name)
+
+
+def error_of(network: Network, params: dict, x: np.ndarray, d: np.ndarray) -> float:
+    """E for one sample, from a forward pass written in NumPy."""
+    o = x
+    for layer, act in enumerate(network.activations, start=1):
+        z = o @ params[f"W{layer}"]
+        if network.bias:
+            z = z + params[f"b{layer}"]
+        o = act_np(act.name, z)
+    return loss_np(network.loss.name, d, o)
+
+
+def finite_difference(network: Network, params: dict, x, d, name: str, h: float = 1e-6):
+    """Central differences of E with respect to every entry of params[name]."""
+    grad = np.zeros_like(params[name])
+    for idx in np.ndindex(grad.shape):
+        plus = {k: v.copy() for k, v in params.items()}
+        minus = {k: v.copy() for k, v in params.items()}
+        plus[name][idx] += h
+        minus[name][idx] -= h
+        grad[idx] = (error_of(network, plus, x, d) - error_of(network, minus, x, d)) / (2 * h)
+    return grad
+
+
+def random_point(network: Network, widths, seed: int):
+    """Weights, one input and a target, with targets valid for the loss."""
+    rng = np.random.default_rng(seed)
+    params = {}
+    for layer in range(1, len(widths)):
+        params[f"W{layer}"] = rng.normal(0, 0.8, (widths[layer - 1], widths[layer]))
+        if network.bias:
+            params[f"b{layer}"] = rng.normal(0, 0.5, widths[layer])
+    x = rng.normal(0, 1, widths[0])
+    if network.loss.name == "ce":
+        d = rng.dirichlet(np.ones(widths[-1]))
+    else:
+        d = rng.uniform(0.05, 0.95, widths[-1])
+    return params, x, d

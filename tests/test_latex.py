@@ -1,0 +1,148 @@
+"""`derive latex`: golden output per notation, the notes' lines, compiling, bad input."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from derive.cli import main
+
+GOLDEN = Path(__file__).parent / "golden"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+CASES = {
+    "doc004.tex": ("latex", "--notation", "doc004"),
+    "rashid.tex": ("latex", "--notation", "rashid"),
+    "doc003.tex": ("latex", "--notation", "doc003"),
+    "doc004_steps.tex": ("latex", "--steps"),
+    "rashid_steps_zh.tex": ("latex", "--steps", "--lang", "zh", "--notation", "rashid"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden(name):
+    code, out, err = run(*CASES[name])
+    assert code == 0, err
+    if os.environ.get("UPDATE_GOLDEN"):
+        (GOLDEN / name).write_text(out, encoding="utf-8")
+    assert out == (GOLDEN / name).read_text(encoding="utf-8")
+
+
+# lines transcribed from the notes (in the tool's spacing)
+NOTE_LINES = {
+    "doc004": [
+        r"\delta_{k} = -\frac{\partial E}{\partial \mathrm{net}_{k}} = \left(d_{k} - O_{k}\right) f'\left(\mathrm{net}_{k}\right) = \left(d_{k} - O_{k}\right) O_{k} \left(1 - O_{k}\right)",
+        r"\delta_{j} = -\frac{\partial E}{\partial \mathrm{net}_{j}} = f'\left(\mathrm{net}_{j}\right) \sum_{k} \delta_{k} w_{jk} = O_{j} \left(1 - O_{j}\right) \sum_{k} \delta_{k} w_{jk}",
+        r"\frac{\partial E}{\partial w_{jk}} = -\delta_{k} O_{j}",
+        r"\frac{\partial E}{\partial v_{ij}} = -\delta_{j} O_{i}",
+        r"\Delta w_{jk} = \eta \delta_{k} O_{j}",
+        r"\Delta v_{ij} = \eta O_{i} f'\left(\mathrm{net}_{j}\right) \sum_{k} \delta_{k} w_{jk}",
+        r"\Delta w = \eta O_{j} \delta_{k}^{T}",
+        r"\Delta v = \eta O_{i} \delta_{j}^{T}",
+        r"\delta_{j} = O_{j} \circ \left(1 - O_{j}\right) \circ \left(w \delta_{k}\right)",
+    ],
+    "rashid": [
+        r"\frac{\partial E}{\partial W_{j,k}} = -2 \left(t_{k} - o_{k}\right) o_{k} \left(1 - o_{k}\right) o_{j}",
+        r"\Delta W_{j,k} = \alpha \left(t_{k} - o_{k}\right) o_{k} \left(1 - o_{k}\right) o_{j}",
+        r"e_{hidden} = W_{\text{ho}}^{T} \cdot E_{k}",
+        r"\cdot O_{j}^{T}",
+        r"\approx",
+    ],
+    "doc003": [
+        r"h_{j} = \Phi\left(\sum_{i} x_{i} W^{1}_{ij}\right)",
+        r"E = \frac{1}{2} \left(d - y\right)^{2}",
+        r"\Delta W^{2}_{j} = \alpha \left(d - y\right) h_{j}",
+        r"\Delta W^{1}_{ij} = \alpha \left(d - y\right) W^{2}_{j} \Phi'_{j} x_{i}",
+    ],
+}
+
+
+@pytest.mark.parametrize("notation", sorted(NOTE_LINES))
+def test_results_as_the_notes_write_them(notation):
+    code, out, _ = run("latex", "--notation", notation)
+    assert code == 0
+    for line in NOTE_LINES[notation]:
+        assert line in out, line
+
+
+def test_standard_macros_only():
+    for args in CASES.values():
+        _, out, _ = run(*args)
+        for bad in (r"\part ", r"\part{", r"\bold", r"\operatorname"):
+            assert bad not in out
+
+
+def test_options_change_the_derivation():
+    _, tanh, _ = run("latex", "--activation", "tanh")
+    assert r"1 - O_{k}^{2}" in tanh
+    _, ident, _ = run("latex", "--activation", "identity")
+    assert r"f'\left(\mathrm{net}_{k}\right) = d_{k} - O_{k} \]" in ident
+    assert r"\delta_{j} = w \delta_{k}" in ident
+    _, book, _ = run("latex", "--loss", "sum_sq")
+    assert r"2 \left(d_{k} - O_{k}\right)" in book
+    _, user, _ = run("latex", "--activation", "x/(1+abs(x))")
+    assert r"f'\left(\mathrm{net}_{j}\right) \sum_{k}" in user
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["latex", "--activation", "sigmod"], "sigmoid, tanh, identity"),
+        (["latex", "--loss", "l1"], "sse, sum_sq, mse, bce, ce"),
+        (["latex", "--notation", "kelly"], "doc004"),
+        (["latex", "--frobnicate"], "unrecognized arguments"),
+        (["latex", "--activation", "__import__('os')"], "allowed"),
+        (["latex", "--loss", "bce", "--activation", "tanh"], "sigmoid or softmax"),
+        (["latex", "--lang", "fr"], "en"),
+        (["nope"], "invalid choice"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(argv, needle):
+    code, out, err = run(*argv)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and needle in err, err
+    assert "Traceback" not in err
+
+
+def test_bad_input_from_a_real_process():
+    proc = subprocess.run([sys.executable, "-m", "derive", "latex", "--activation", "foo"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2
+    assert proc.stdout == "" and len(proc.stderr.splitlines()) == 1
+
+
+def _engine(name: str) -> str | None:
+    found = shutil.which(name)
+    if found is None and os.environ.get("CI"):
+        pytest.fail(f"{name} is not installed; CI installs it in .ci/run")
+    return found
+
+
+@pytest.mark.parametrize("notation", ["doc004", "rashid", "doc003"])
+def test_document_compiles_with_pdflatex(tmp_path, notation):
+    engine = _engine("pdflatex")
+    if engine is None:
+        pytest.skip("pdflatex not installed")
+    code, out, _ = run("latex", "--document", "--steps", "--notation", notation)
+    assert code == 0 and out.startswith("% Generated by `python -m derive latex --document`")
+    (tmp_path / "d.tex").write_text(out, encoding="utf-8")
+    proc = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "d.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert (tmp_path / "d.pdf").stat().st_size > 1000
