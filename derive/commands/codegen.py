@@ -1,0 +1,96 @@
+"""``python -m derive codegen``: render NumPy update code from the derivation.
+
+With no options, regenerate every module of :data:`derive.codegen.COMMITTED`
+into the project's ``generated/``.  ``--activation/--output-activation/--loss``
+choose one combination: a committed one is rewritten in ``generated/``, any
+other needs ``--out DIR``.  ``--check`` renders in memory, prints a unified
+diff and exits 1 when a file is stale; it writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..cli import UsageError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ..codegen import HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS
+
+    parser.add_argument("-a", "--activation", metavar="NAME|EXPR",
+                        help=f"hidden activation: {', '.join(HIDDEN_ACTIVATIONS)}, "
+                        "or an expression in x such as 'x/(1+abs(x))' (default sigmoid)")
+    parser.add_argument("-o", "--output-activation", metavar="NAME|EXPR",
+                        help=f"output activation: {', '.join(OUTPUT_ACTIVATIONS)}, "
+                        "or an expression in x (default: the hidden one)")
+    parser.add_argument("-l", "--loss", help=f"{', '.join(LOSSES)} (default sse)")
+    parser.add_argument("--out", metavar="DIR", type=Path,
+                        help="write the chosen combination into DIR instead of generated/")
+    parser.add_argument("--check", action="store_true",
+                        help="render in memory, print a diff, exit 1 if a file is stale")
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite a generated file that was edited by hand")
+
+
+def _activation(name: str | None, choices: tuple[str, ...], what: str) -> str | None:
+    if name is None or name in choices or not name.strip().isidentifier():
+        return name
+    raise UsageError(
+        f"derive codegen: unknown {what} '{name}'; choose from {', '.join(choices)} "
+        "or give an expression in x such as 'x/(1+abs(x))'"
+    )
+
+
+def combo_from(args: argparse.Namespace):
+    """The chosen :class:`~derive.codegen.Combo`, or None when none was chosen."""
+    from ..codegen import HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS, Combo
+
+    if args.activation is None and args.output_activation is None and args.loss is None:
+        return None
+    hidden = _activation(args.activation, HIDDEN_ACTIVATIONS, "activation") or "sigmoid"
+    output = _activation(args.output_activation, OUTPUT_ACTIVATIONS, "output activation")
+    loss = args.loss or "sse"
+    if loss not in LOSSES:
+        raise UsageError(f"derive codegen: unknown loss '{loss}'; choose from {', '.join(LOSSES)}")
+    combo = Combo(hidden, output or hidden, loss)
+    combo.network()  # NetworkError / ExpressionError: exit 2 with the reason
+    return combo
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import codegen as C
+
+    combo = combo_from(args)
+    if args.out is not None:
+        combos, directory = (combo or C.Combo(),), args.out
+    elif combo is None:
+        combos, directory = C.COMMITTED, C.generated_dir()
+    elif combo in C.COMMITTED:
+        combos, directory = (combo,), C.generated_dir()
+    else:
+        committed = ", ".join(c.filename[:-3] for c in C.COMMITTED)
+        raise UsageError(
+            f"derive codegen: {combo.filename} is not in the committed set ({committed}); "
+            "pass --out DIR to write it elsewhere"
+        )
+
+    if args.check:
+        diffs = C.check(combos, directory)
+        for diff in diffs:
+            sys.stdout.write(diff)
+        if diffs:
+            print(f"derive codegen: {len(diffs)} stale file(s) in {directory}; "
+                  "run `python -m derive codegen` to regenerate", file=sys.stderr)
+            return 1
+        return 0
+
+    for c in combos:
+        path = directory / c.filename
+        try:
+            changed = C.write(path, C.render(c), force=args.force)
+        except C.EditedFileError as err:
+            raise UsageError(f"derive codegen: {err}") from None
+        print(f"{'wrote' if changed else 'unchanged'} {path}")
+    return 0
