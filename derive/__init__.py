@@ -19,7 +19,25 @@ Nothing here imports SymPy until it is used: ``import derive`` is cheap.
 
 from __future__ import annotations
 
-__all__ = ["build", "derive", "Network", "PRESETS"]
+__all__ = ["build", "derive", "explain", "Network", "PRESETS"]
+
+
+def explain(notation: str = "doc004", steps: bool = False, **network):
+    """The report a notation's notes would show, for a network built from
+    ``network`` options (``activation``, ``output_activation``, ``loss``,
+    ``widths``, ``bias``).  In Jupyter it displays itself (``_repr_latex_``,
+    ``_repr_html_``)::
+
+        import derive
+        derive.explain("doc004", steps=True, activation="tanh")
+    """
+    from .derivation import derive as _derive
+    from .notation import PRESETS as _presets
+    from .notation import network_for
+    from .report import build as _report
+
+    preset = _presets[notation]
+    return _report(_derive(network_for(preset, **network)), preset, steps=steps)
 
 
 def __getattr__(name: str):

@@ -140,3 +140,18 @@ def for_depth(notation: Notation, depth: int) -> Notation:
 
 
 PRESETS: dict[str, Notation] = {n.name: n for n in (DOC004, RASHID, DOC003)}
+
+
+def network_for(notation: Notation, **options):
+    """A network with the notation's defaults (loss, activations, one output
+    node for note 003) where ``options`` leave them out (None counts as left out)."""
+    from .network import build
+
+    options = {k: v for k, v in options.items() if v is not None}
+    hidden_given = "activation" in options
+    options.setdefault("activation", notation.activation_default)
+    if notation.output_activation_default and not hidden_given:
+        options.setdefault("output_activation", notation.output_activation_default)
+    options.setdefault("loss", notation.loss)
+    options.setdefault("scalar_output", notation.scalar_output)
+    return build(**options)

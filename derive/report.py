@@ -33,6 +33,18 @@ class Report:
     derivation: Derivation
     blocks: tuple
 
+    def _repr_latex_(self) -> str:
+        """Jupyter: the equations as one LaTeX display."""
+        from .printing.report_latex import notebook_latex
+
+        return notebook_latex(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter: headings, captions and MathML."""
+        from .printing.html import fragment
+
+        return fragment(self)
+
 
 def matrix_equations(d: Derivation) -> tuple[Equation, ...]:
     """Δw = η O_j δ_kᵀ, δ_j = f'(net_j) ∘ (w δ_k), ... for every layer."""

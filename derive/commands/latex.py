@@ -8,7 +8,12 @@ import sys
 from ..cli import UsageError
 
 NOTATIONS = ("doc004", "rashid", "doc003")
-FORMATS = ("latex",)
+FORMATS = {
+    # format -> module in derive.printing with render(report, lang) -> str
+    "latex": "report_latex",
+    "markdown": "markdown",
+    "html": "html",
+}
 LANGS = ("en", "zh")
 
 
@@ -30,22 +35,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--document", action="store_true",
                         help="a complete LaTeX document (pdflatex; xelatex with --lang zh)")
     parser.add_argument("--lang", default="en", choices=LANGS, help="language of the prose")
-    parser.add_argument("--format", default="latex", choices=FORMATS, help="output format")
+    parser.add_argument("--format", default="latex", choices=tuple(FORMATS),
+                        help="output format (default latex)")
 
 
 def network_from(args: argparse.Namespace, notation):
-    from ..functions import LOSSES
-    from ..network import build
+    from ..notation import network_for
 
-    loss = args.loss or notation.loss
-    if loss not in LOSSES:
-        raise UsageError(f"unknown loss '{loss}'; choose from {', '.join(LOSSES)}")
-    hidden = args.activation or notation.activation_default
-    output = args.output_activation or (
-        notation.output_activation_default if not args.activation else None
-    )
-    return build(activation=hidden, output_activation=output, loss=loss,
-                 scalar_output=notation.scalar_output)
+    return network_for(notation, activation=args.activation,
+                       output_activation=args.output_activation, loss=args.loss)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,8 +55,13 @@ def run(args: argparse.Namespace) -> int:
     notation = PRESETS[args.notation]
     report = build(derive(network_from(args, notation)), notation, steps=args.steps)
     if args.document:
+        if args.format != "latex":
+            raise UsageError("--document goes with --format latex only")
         text = report_latex.document(report, args.lang)
     else:
-        text = report_latex.render(report, args.lang)
+        import importlib
+
+        printer = importlib.import_module(f"derive.printing.{FORMATS[args.format]}")
+        text = printer.render(report, args.lang)
     sys.stdout.write(text)
     return 0

@@ -8,12 +8,13 @@ from ..text import say
 from .latex import free_indices, printer
 
 
-def equation_latex(report: Report, item: Equation | Step) -> str:
-    """``lhs = rhs_1 = rhs_2`` in the report's notation."""
+def equation_latex(report: Report, item: Equation | Step, align: bool = False) -> str:
+    """``lhs = rhs_1 = rhs_2`` in the report's notation (``lhs &= ...`` to align)."""
     notation = report.notation
     p = printer(notation, free=free_indices(item.lhs))
     rel = f" {getattr(item, 'rel', '=')} "
-    return p.doprint(item.lhs) + rel + rel.join(p.doprint(r) for r in item.rhs)
+    first = (" &" + rel.lstrip()) if align else rel
+    return p.doprint(item.lhs) + first + rel.join(p.doprint(r) for r in item.rhs)
 
 
 def caption(report: Report, item, lang: str) -> str | None:
@@ -72,3 +73,10 @@ def document(report: Report, lang: str = "en") -> str:
         "latex/document.tex.j2", lang=lang, body=body, summary=_tex_escape(summary),
         title=_tex_escape("Backpropagation" if lang == "en" else "反向传播推导"),
     )
+
+
+def notebook_latex(report: Report, lang: str = "en") -> str:
+    """One ``$$\\begin{aligned} ... \\end{aligned}$$`` block for Jupyter's LaTeX display."""
+    rows = [equation_latex(report, item, align=True)
+            for item in report.blocks if isinstance(item, (Equation, Step))]
+    return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
