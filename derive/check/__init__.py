@@ -1,0 +1,1 @@
+"""Check LaTeX derivations in notes: find formulas, parse them, verify them."""
