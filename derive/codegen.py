@@ -196,8 +196,14 @@ def code_names(depth: int) -> tuple[dict, list[Layer]]:
             }
         )
         layers.append(
-            Layer(layer, weights[layer - 1], names[S.O(layer - 1)], names[S.net(layer)],
-                  names[S.O(layer)], names[S.delta(layer)])
+            Layer(
+                layer,
+                weights[layer - 1],
+                names[S.O(layer - 1)],
+                names[S.net(layer)],
+                names[S.O(layer)],
+                names[S.delta(layer)],
+            )
         )
     return names, layers
 
@@ -231,9 +237,10 @@ def _forward(deriv: Derivation, p: NumPyCodePrinter, layers: list[Layer]) -> lis
             value = activated(n, q, act)
             value = value.replace(
                 lambda e: isinstance(e, sp.exp) and isinstance(e.args[0], sp.Indexed),
-                lambda e: _exp_net(n)[e.args[0].indices[0]],
+                lambda e, n=n: _exp_net(n)[e.args[0].indices[0]],
             )
-            shift = f"{layer.net} - {p._module_format('numpy.max')}({layer.net}, axis=-1, keepdims=True)"
+            row_max = f"{p._module_format('numpy.max')}({layer.net}, axis=-1, keepdims=True)"
+            shift = f"{layer.net} - {row_max}"
             out.append(Statement(p.code(_exp_net(n)), f"{p._module_format('numpy.exp')}({shift})"))
             out.append(Statement(layer.outputs, p.code(value)))
         else:
@@ -303,9 +310,7 @@ def _stable_loss(deriv: Derivation) -> sp.Expr:
             )
         return sp.expand_log(sp.log(sp.together(arg)), force=True)
 
-    return deriv.loss_expr.replace(
-        lambda e: isinstance(e, sp.log) and e.has(S.O(L)), through_net
-    )
+    return deriv.loss_expr.replace(lambda e: isinstance(e, sp.log) and e.has(S.O(L)), through_net)
 
 
 def module_context(network: Network, combo: Combo) -> dict:
@@ -324,7 +329,9 @@ def module_context(network: Network, combo: Combo) -> dict:
     forward = _forward(deriv, p, layers)
     deltas = _deltas(deriv, p, layers)
     grads = [
-        Statement(f"dE_d{layer.weight}", p.code(_outer(deriv, p, f"grad_W{layer.number}", layer.number)))
+        Statement(
+            f"dE_d{layer.weight}", p.code(_outer(deriv, p, f"grad_W{layer.number}", layer.number))
+        )
         for layer in layers
     ]
     updates = []

@@ -19,19 +19,35 @@ from ..cli import UsageError
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ..codegen import HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS
 
-    parser.add_argument("-a", "--activation", metavar="NAME|EXPR",
-                        help=f"hidden activation: {', '.join(HIDDEN_ACTIVATIONS)}, "
-                        "or an expression in x such as 'x/(1+abs(x))' (default sigmoid)")
-    parser.add_argument("-o", "--output-activation", metavar="NAME|EXPR",
-                        help=f"output activation: {', '.join(OUTPUT_ACTIVATIONS)}, "
-                        "or an expression in x (default: the hidden one)")
+    parser.add_argument(
+        "-a",
+        "--activation",
+        metavar="NAME|EXPR",
+        help=f"hidden activation: {', '.join(HIDDEN_ACTIVATIONS)}, "
+        "or an expression in x such as 'x/(1+abs(x))' (default sigmoid)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output-activation",
+        metavar="NAME|EXPR",
+        help=f"output activation: {', '.join(OUTPUT_ACTIVATIONS)}, "
+        "or an expression in x (default: the hidden one)",
+    )
     parser.add_argument("-l", "--loss", help=f"{', '.join(LOSSES)} (default sse)")
-    parser.add_argument("--out", metavar="DIR", type=Path,
-                        help="write the chosen combination into DIR instead of generated/")
-    parser.add_argument("--check", action="store_true",
-                        help="render in memory, print a diff, exit 1 if a file is stale")
-    parser.add_argument("--force", action="store_true",
-                        help="overwrite a generated file that was edited by hand")
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        help="write the chosen combination into DIR instead of generated/",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="render in memory, print a diff, exit 1 if a file is stale",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite a generated file that was edited by hand"
+    )
 
 
 def _activation(name: str | None, choices: tuple[str, ...], what: str) -> str | None:
@@ -81,8 +97,11 @@ def run(args: argparse.Namespace) -> int:
         for diff in diffs:
             sys.stdout.write(diff)
         if diffs:
-            print(f"derive codegen: {len(diffs)} stale file(s) in {directory}; "
-                  "run `python -m derive codegen` to regenerate", file=sys.stderr)
+            print(
+                f"derive codegen: {len(diffs)} stale file(s) in {directory}; "
+                "run `python -m derive codegen` to regenerate",
+                file=sys.stderr,
+            )
             return 1
         return 0
 

@@ -255,7 +255,9 @@ class NumPyCodePrinter(NumPyPrinter):
         parts = []
         for part in node.parts:
             text = self._print(part)
-            if isinstance(part, MatVec) or (isinstance(part, Vec) and isinstance(part.expr, sp.Add)):
+            if isinstance(part, MatVec) or (
+                isinstance(part, Vec) and isinstance(part.expr, sp.Add)
+            ):
                 text = f"({text})"
             parts.append(text)
         return " * ".join(parts)
