@@ -66,6 +66,8 @@ def build(
 ) -> Network:
     """A :class:`Network` from names; unknown names raise :class:`NetworkError`."""
     depth = len(widths) - 1
+    if isinstance(activation, str) and "," in activation:
+        activation = tuple(split_top_level(activation))
     acts = list(activation) if isinstance(activation, tuple | list) else [activation] * depth
     if len(acts) == 1:
         acts = acts * depth
@@ -77,6 +79,34 @@ def build(
     if loss not in LOSSES:
         raise NetworkError(f"unknown loss '{loss}'; choose from {', '.join(LOSSES)}")
     return Network(tuple(widths), rows, LOSSES[loss], bias, scalar_output)
+
+
+def split_top_level(text: str) -> list[str]:
+    """``"sigmoid,max(0,x)"`` -> ``["sigmoid", "max(0,x)"]``: commas outside parentheses."""
+    parts, depth, current = [], 0, ""
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += ch
+    parts.append(current.strip())
+    return parts
+
+
+def parse_layers(text: str) -> tuple[int, ...]:
+    """``"784,100,10"`` -> widths; a one-line error for anything else."""
+    try:
+        widths = tuple(int(p) for p in text.split(","))
+    except ValueError:
+        raise NetworkError(
+            f"--layers wants comma-separated widths such as 784,100,10, not '{text}'"
+        ) from None
+    if len(widths) < 2 or min(widths) < 1:
+        raise NetworkError(f"--layers needs at least two positive widths, not '{text}'")
+    return widths
 
 
 def lookup_activation(name: str | Activation) -> Activation:

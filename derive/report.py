@@ -13,7 +13,9 @@ from dataclasses import dataclass, replace
 from . import symbols as S
 from .derivation import Derivation
 from .display import Equation
-from .matrix import NotVectorizable, Vec, of_factors, outer
+import sympy as sp
+
+from .matrix import Hadamard, MatVec, NotVectorizable, Outer, Vec, of_factors, outer
 from .notation import Notation, for_depth
 
 
@@ -64,6 +66,50 @@ def matrix_equations(d: Derivation) -> tuple[Equation, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class Batch:
+    """An equation printed for a batch: rows are samples (Δ for δ, Oᵀ Δ for O δᵀ)."""
+
+    equation: Equation
+
+
+def recurrence_equations(d: Derivation) -> tuple:
+    """The layer recurrence, for one sample and for a batch, with a general layer l.
+
+    It is shown only after checking that every hidden layer's derived δ has
+    exactly this shape: ``f'(net^l) ∘ (W^{l+1} δ^{l+1})``.
+    """
+    out = []
+    for layer in range(1, d.depth):
+        q = S.index(layer)
+        form = of_factors(d.equation(f"delta{layer}").rhs[1], q)
+        expected = Hadamard((Vec(S.fprime(layer, S.net(layer)[q]), q),
+                             MatVec(S.W(layer + 1), Vec(S.delta(layer + 1)[S.index(layer + 1)],
+                                                        S.index(layer + 1)), False)))
+        if form != expected:
+            return ()
+    p, q, m = S.index(0), S.index(1), S.index(2)  # placeholders: printed without indices
+    l, nxt, prev = "l", "l+1", "l-1"
+    delta = Equation("recurrence", Vec(S.delta(l)[q], q), (Hadamard((
+        Vec(S.fprime(l, S.net(l)[q]), q),
+        MatVec(S.W(nxt), Vec(S.delta(nxt)[m], m), False))),))
+    grad = Equation("grad_general", sp.Derivative(S.E, sp.Symbol("W^{(l)}")),
+                    (Outer(sp.Integer(-1), Vec(S.O(prev)[p], p), Vec(S.delta(l)[q], q)),))
+    out = [delta, Batch(delta), grad, Batch(grad)]
+    if d.network.bias:
+        bias = Equation("grad_bias_general", sp.Derivative(S.E, sp.Symbol("b^{(l)}")),
+                        (Vec(-S.delta(l)[q], q),))
+        out += [bias, Batch(Equation("grad_bias_batch", bias.lhs, (RowSum(Vec(-S.delta(l)[q], q)),)))]
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class RowSum:
+    """The sum over the rows (samples) of a batch."""
+
+    vec: Vec
+
+
 def _sections(d: Derivation) -> dict[str, tuple[str, ...]]:
     L = d.depth
     keys = [e.key for e in d.equations]
@@ -77,8 +123,22 @@ def _sections(d: Derivation) -> dict[str, tuple[str, ...]]:
     return {"forward": tuple(forward), "layers": tuple(map(tuple, per_layer))}
 
 
+def _activation_names(notation: Notation, d: Derivation) -> Notation:
+    """One name for one activation everywhere (the notes' f); distinct names
+    when layers differ (f and g for two layers, f^{(l)} for more)."""
+    acts = d.network.activations
+    if len({a.name for a in acts}) == 1:
+        return notation
+    base = notation.activation[0]
+    if d.depth == 2:
+        names = (base, "g" if base == "f" else base + "_{2}")
+    else:
+        names = tuple(f"{base}^{{({n})}}" for n in range(1, d.depth + 1))
+    return replace(notation, activation=names)
+
+
 def build(d: Derivation, notation: Notation, steps: bool = False) -> Report:
-    notation = for_depth(notation, d.depth)
+    notation = _activation_names(for_depth(notation, d.depth), d)
     blocks: list = []
     equations = {e.key: e for e in d.equations}
     show = set(notation.show) if d.depth == 2 and notation.show else None
@@ -91,6 +151,8 @@ def build(d: Derivation, notation: Notation, steps: bool = False) -> Report:
 
     def add(keys):
         for key in keys:
+            if show is None and key.startswith("forward"):
+                continue  # net and O already say it
             if show is None or key in show:
                 eq = book.get(key) or equations[key]
                 if notation.last_form_only and eq.kind == "result":
@@ -109,6 +171,9 @@ def build(d: Derivation, notation: Notation, steps: bool = False) -> Report:
     if show is None or "matrix" in show:
         blocks.append(Heading("matrix"))
         blocks.extend(matrix_equations(d))
+    if d.depth > 2:
+        blocks.append(Heading("recurrence"))
+        blocks.extend(recurrence_equations(d))
     if book:
         blocks.append(Heading("book"))
         for key in ("matrix_book", "book_hidden_error", "book_hidden", "book_hidden_e",

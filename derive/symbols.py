@@ -35,53 +35,61 @@ def index(layer: int, prime: int = 0) -> sp.Symbol:
 @lru_cache(maxsize=None)
 def O(layer: int) -> sp.IndexedBase:  # noqa: E743 - the notes' name
     """Outputs of a layer; ``O(0)`` are the inputs ``x``."""
-    return sp.IndexedBase(f"O{layer}", real=True)
+    return sp.IndexedBase(_name("O", layer), real=True)
 
 
 @lru_cache(maxsize=None)
 def net(layer: int) -> sp.IndexedBase:
-    return sp.IndexedBase(f"net{layer}", real=True)
+    return sp.IndexedBase(_name("net", layer), real=True)
 
 
 @lru_cache(maxsize=None)
 def W(layer: int) -> sp.IndexedBase:
     """Weights from layer-1 to layer: ``W(l)[p, q]`` joins node p to node q."""
-    return sp.IndexedBase(f"W{layer}", real=True)
+    return sp.IndexedBase(_name("W", layer), real=True)
 
 
 @lru_cache(maxsize=None)
 def b(layer: int) -> sp.IndexedBase:
-    return sp.IndexedBase(f"b{layer}", real=True)
+    return sp.IndexedBase(_name("b", layer), real=True)
 
 
 @lru_cache(maxsize=None)
 def delta(layer: int) -> sp.IndexedBase:
     """``δ = -∂E/∂net`` of a layer."""
-    return sp.IndexedBase(f"delta{layer}", real=True)
+    return sp.IndexedBase(_name("delta", layer), real=True)
 
 
 @lru_cache(maxsize=None)
 def f(layer: int) -> sp.FunctionClass:
     """The activation of a layer as an undefined function, for the chain rule."""
-    return sp.Function(f"f{layer}", real=True)
+    return sp.Function(_name("f", layer), real=True)
 
 
-def layer_of(base: sp.IndexedBase) -> int:
-    """The layer number of an internal base name such as ``net2``."""
+def _name(kind: str, layer: int | str) -> str:
+    """``net2`` for layer 2; ``net@l`` for a symbolic layer ``l`` (or ``l+1``)."""
+    return f"{kind}{layer}" if isinstance(layer, int) else f"{kind}@{layer}"
+
+
+def layer_of(base) -> int | str:
+    """The layer of an internal name: ``net2`` -> 2, ``net@l+1`` -> 'l+1', ``d`` -> -1."""
     name = str(base)
+    if "@" in name:
+        return name.split("@", 1)[1]
     digits = name[len(name.rstrip("0123456789")) :]
     return int(digits) if digits else -1
 
 
 def kind_of(base: sp.IndexedBase) -> str:
     """``O``, ``net``, ``W``, ``b``, ``delta``, ``DeltaW``, ``e`` or ``d``."""
-    return str(base).rstrip("0123456789")
+    name = str(base)
+    return name.split("@", 1)[0] if "@" in name else name.rstrip("0123456789")
 
 
 @lru_cache(maxsize=None)
 def df(layer: int) -> sp.FunctionClass:
     """``f_l'``, the derivative of a layer's activation, as its own function."""
-    return sp.Function(f"df{layer}", real=True)
+    return sp.Function(_name("df", layer), real=True)
 
 
 def fprime(layer: int, arg: sp.Expr) -> sp.Expr:
@@ -96,17 +104,17 @@ def name_fprimes(expr: sp.Expr) -> sp.Expr:
         and str(e.expr.func).startswith("f")
         and len(e.variables) == 1
         and e.expr.args == e.variables,
-        lambda e: df(int(str(e.expr.func)[1:]))(e.variables[0]),
+        lambda e: df(layer_of(e.expr.func))(e.variables[0]),
     )
 
 
 @lru_cache(maxsize=None)
 def Delta(param: str, layer: int) -> sp.IndexedBase:
     """The update of a parameter: ``Delta("W", 2)[j, k]`` is Δw_{jk}."""
-    return sp.IndexedBase(f"Delta{param}{layer}", real=True)
+    return sp.IndexedBase(_name(f"Delta{param}", layer), real=True)
 
 
 @lru_cache(maxsize=None)
 def e(layer: int) -> sp.IndexedBase:
     """The error -∂E/∂O of the output layer (the book's ``e_k = t_k - o_k``)."""
-    return sp.IndexedBase(f"e{layer}", real=True)
+    return sp.IndexedBase(_name("e", layer), real=True)

@@ -25,6 +25,10 @@ def add_network_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output-activation", metavar="NAME|EXPR",
                         help="output activation (default: the hidden one; softmax allowed)")
     parser.add_argument("--loss", help="sse, sum_sq, mse, bce, ce (default: the notation's)")
+    parser.add_argument("--layers", metavar="W0,W1,...",
+                        help="widths, input first (default 3,4,2: the notes' network); "
+                        "--activation may then list one activation per weight layer")
+    parser.add_argument("--bias", action="store_true", help="give every layer a bias")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,10 +44,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def network_from(args: argparse.Namespace, notation):
+    from ..network import parse_layers
     from ..notation import network_for
 
+    widths = parse_layers(args.layers) if args.layers else None
     return network_for(notation, activation=args.activation,
-                       output_activation=args.output_activation, loss=args.loss)
+                       output_activation=args.output_activation, loss=args.loss,
+                       widths=widths, bias=args.bias or None)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -24,6 +24,7 @@ class NotationLatexPrinter(LatexPrinter):
         "notation": None,
         "vector_mode": False,
         "factor_order": None,
+        "batch": False,
         "free": frozenset(),
     }
 
@@ -50,6 +51,8 @@ class NotationLatexPrinter(LatexPrinter):
         n = self.notation
         kind, layer = S.kind_of(base), S.layer_of(base)
         vector = self._settings["vector_mode"]
+        if isinstance(layer, str):  # a general layer l: superscripts
+            return self._general_name(kind, layer)
         if kind == "O":
             return (n.vectors or n.outputs)[layer] if vector else n.outputs[layer]
         if kind == "W":
@@ -70,6 +73,15 @@ class NotationLatexPrinter(LatexPrinter):
             return "b"
         return str(base)
 
+    def _general_name(self, kind: str, layer: str) -> str:
+        n = self.notation
+        names = {
+            "O": n.outputs[0] if not self._settings["vector_mode"] else (n.vectors or n.outputs)[0],
+            "W": "W", "b": "b", "net": rf"\mathrm{{{n.net}}}",
+            "delta": r"\Delta" if self._settings["batch"] else n.delta,
+        }
+        return f"{names.get(kind, kind)}^{{({layer})}}"
+
     def _print_IndexedBase(self, expr: sp.IndexedBase) -> str:
         return self._base_name(expr)
 
@@ -79,6 +91,8 @@ class NotationLatexPrinter(LatexPrinter):
         indices = list(expr.indices)
         if self.notation.scalar_output:
             indices = [i for i in indices if i != 0]
+        if isinstance(S.layer_of(expr.base), str) and self._settings["vector_mode"]:
+            return name
         if self._settings["vector_mode"] and kind != "W":
             # a vector is named by its layer's letter (O_j, \delta_k)
             letter = self._index(indices[-1]) if indices else ""
@@ -100,12 +114,18 @@ class NotationLatexPrinter(LatexPrinter):
 
     def _print_Function(self, expr: sp.Function, exp: str | None = None) -> str:
         name = str(expr.func)
-        if name[:1] in ("f", "d") and name.lstrip("df").isdigit():
-            layer = int(name.lstrip("df"))
-            fname = self.notation.activation[min(layer, len(self.notation.activation)) - 1]
+        general = "@" in name and name.split("@")[0] in ("f", "df")
+        if general or (name[:1] in ("f", "d") and name.lstrip("df").isdigit()):
+            layer = S.layer_of(expr.func)
+            if isinstance(layer, str):
+                fname = self.notation.activation[0]
+            else:
+                fname = self.notation.activation[min(layer, len(self.notation.activation)) - 1]
             (arg,) = expr.args
+            if name.startswith("df") and "^" in fname:
+                fname = f"{{{fname}}}"  # {f^{(2)}}': no double superscript
             if name.startswith("df"):
-                if self.notation.prime == "subscript":
+                if self.notation.prime == "subscript" and not isinstance(layer, str):
                     idx = arg.indices[0]
                     sub = "" if (idx == 0 and self.notation.scalar_output) else self._index(idx)
                     return f"{fname}'_{{{sub}}}" if sub else f"{fname}'"
@@ -118,6 +138,8 @@ class NotationLatexPrinter(LatexPrinter):
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         (var,) = expr.variables
         inner = expr.expr
+        if isinstance(var, sp.Symbol) and not isinstance(var, sp.Dummy) and "^" in var.name:
+            return rf"\frac{{\partial {self._print(inner)}}}{{\partial {var.name}}}"
         if isinstance(inner, (sp.Symbol, sp.Indexed)):
             return rf"\frac{{\partial {self._print(inner)}}}{{\partial {self._print(var)}}}"
         return rf"\frac{{\partial}}{{\partial {self._print(var)}}} {self._paren(inner)}"
@@ -206,17 +228,28 @@ class NotationLatexPrinter(LatexPrinter):
     def _weight_matrix(self, base: sp.IndexedBase, transpose: bool) -> str:
         n = self.notation
         layer = S.layer_of(base)
-        name = (n.matrix_weights or n.weights)[layer - 1]
+        if isinstance(layer, str):
+            name = self._general_name("W", layer)
+        else:
+            name = (n.matrix_weights or n.weights)[layer - 1]
         if n.book_layout:  # the book's matrix is the transpose of ours
             transpose = not transpose
-        return f"{name}^{{T}}" if transpose else name
+        return _sup_t(name) if transpose else name
 
     def _print_MatVec(self, node: MatVec) -> str:
         inner = self._print(node.vec)
         if isinstance(node.vec, Hadamard):
             inner = rf"\left({inner}\right)"
+        if self._settings["batch"]:  # rows are samples: W u becomes U W^T
+            return rf"{inner} {self._weight_matrix(node.weight, not node.transpose)}"
         sep = r" \cdot " if self.notation.book_layout else " "
         return rf"{self._weight_matrix(node.weight, node.transpose)}{sep}{inner}"
+
+    def _print_RowSum(self, node) -> str:
+        expr = node.vec.expr
+        sign = "-" if expr.could_extract_minus_sign() else ""
+        inner = self._print(Vec(-expr if sign else expr, node.vec.index))
+        return rf"{sign}\sum_{{\text{{rows}}}} {inner}"
 
     def _print_Hadamard(self, node: Hadamard) -> str:
         parts = []
@@ -230,11 +263,15 @@ class NotationLatexPrinter(LatexPrinter):
         if self.notation.book_layout:
             col, row = row, col
         col_text, row_text = self._print(col), self._print(row)
-        if self.notation.book_layout:
+        if self._settings["batch"]:  # summed over the rows of a batch: O^T Delta
+            body = rf"{_transposed(col_text, col)} {row_text}"
+        elif self.notation.book_layout:
             col_text = rf"\left({col_text}\right)"
-            body = rf"{col_text} \cdot {row_text}^{{T}}"
+            body = rf"{col_text} \cdot {_sup_t(row_text)}"
         else:
             body = rf"{col_text} {_transposed(row_text, row)}"
+        if node.scale == -1:
+            return f"-{body}"
         scale = self._print(node.scale) if node.scale != 1 else ""
         return f"{scale} {body}".strip()
 
@@ -261,9 +298,14 @@ def _inputs_first_rank(factor: sp.Expr) -> tuple:
     return (1, 2.5) if rank == (1, 1) else rank
 
 
+def _sup_t(text: str) -> str:
+    """``X^{T}``, braced when X already has a superscript (``{W^{(2)}}^{T}``)."""
+    return f"{{{text}}}^{{T}}" if "^" in text else f"{text}^{{T}}"
+
+
 def _transposed(text: str, node) -> str:
     if isinstance(node, Vec) and not isinstance(node.expr, sp.Mul):
-        return f"{text}^{{T}}"
+        return _sup_t(text)
     return rf"\left({text}\right)^{{T}}"
 
 

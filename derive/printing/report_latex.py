@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..display import Equation, Step
-from ..report import Heading, Prose, Report
+from ..report import Batch, Heading, Prose, Report
 from ..text import say
 from .latex import free_indices, printer
 
@@ -11,13 +11,18 @@ from .latex import free_indices, printer
 def equation_latex(report: Report, item: Equation | Step, align: bool = False) -> str:
     """``lhs = rhs_1 = rhs_2`` in the report's notation (``lhs &= ...`` to align)."""
     notation = report.notation
-    p = printer(notation, free=free_indices(item.lhs))
+    batch = isinstance(item, Batch)
+    if batch:
+        item = item.equation
+    p = printer(notation, free=free_indices(item.lhs), batch=batch)
     rel = f" {getattr(item, 'rel', '=')} "
     first = (" &" + rel.lstrip()) if align else rel
     return p.doprint(item.lhs) + first + rel.join(p.doprint(r) for r in item.rhs)
 
 
 def caption(report: Report, item, lang: str) -> str | None:
+    if isinstance(item, Batch):
+        return say("batch", lang)
     if isinstance(item, Step):
         return say(item.rule, lang)
     if isinstance(item, Equation) and item.note:
@@ -78,5 +83,5 @@ def document(report: Report, lang: str = "en") -> str:
 def notebook_latex(report: Report, lang: str = "en") -> str:
     """One ``$$\\begin{aligned} ... \\end{aligned}$$`` block for Jupyter's LaTeX display."""
     rows = [equation_latex(report, item, align=True)
-            for item in report.blocks if isinstance(item, (Equation, Step))]
+            for item in report.blocks if isinstance(item, (Equation, Step, Batch))]
     return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
