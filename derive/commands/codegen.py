@@ -53,6 +53,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _activation(name: str | None, choices: tuple[str, ...], what: str) -> str | None:
     if name is None or name in choices or not name.strip().isidentifier():
         return name
+    if name == "softmax":
+        raise UsageError(
+            "derive codegen: softmax is for the output layer only (--output-activation)"
+        )
     raise UsageError(
         f"derive codegen: unknown {what} '{name}'; choose from {', '.join(choices)} "
         "or give an expression in x such as 'x/(1+abs(x))'"

@@ -130,7 +130,9 @@ class NumPyCodePrinter(NumPyPrinter):
             else:
                 num.append(coeff)
         for factor in sorted(sp.Mul.make_args(rest), key=_factor_rank):
-            if factor.is_Pow and factor.exp.is_Rational and factor.exp.is_negative:
+            if _sigmoid_arg(factor) is not None:
+                num.append(factor)  # 1/(1 + e^{-a}) prints as expit(a)
+            elif factor.is_Pow and factor.exp.is_Rational and factor.exp.is_negative:
                 den.append(factor.base ** (-factor.exp))
             else:
                 num.append(factor)
