@@ -38,6 +38,21 @@ def _with(form: Factors, *replacements: Factor, sign: int = 1) -> Factors:
     return Factors(tuple(out) + rest, sign * form.sign)
 
 
+def _one_output(steps: list[Step], d: Derivation) -> tuple[Step, ...]:
+    """Note 003's single output node: index 0, no sum over outputs."""
+    if not d.network.scalar_output:
+        return tuple(steps)
+    from .derivation import _scalar
+
+    def sc(item):
+        if isinstance(item, Factors):
+            return Factors(tuple(Factor(_scalar(f.expr, d.network), f.role)
+                                 for f in item.factors), item.sign)
+        return _scalar(item, d.network) if isinstance(item, sp.Basic) else item
+
+    return tuple(Step(sc(s.lhs), tuple(sc(r) for r in s.rhs), s.rule) for s in steps)
+
+
 def output_steps(d: Derivation) -> tuple[Step, ...]:
     """∂E/∂W^L_{jk}, from the expanded error to the matrix update."""
     L = d.depth
@@ -83,9 +98,10 @@ def output_steps(d: Derivation) -> tuple[Step, ...]:
     steps.append(Step(dE, grad.rhs, "define_delta"))
     upd = d.equation(f"update_W{L}")
     steps.append(Step(upd.lhs, (-S.eta * dE,) + upd.rhs, "update_rule"))
-    (mat,) = [e for e in matrix_equations(d) if e.key == f"matrix_update_W{L}"]
-    steps.append(Step(mat.lhs, mat.rhs, "matrix_form"))
-    return tuple(steps)
+    if not d.network.scalar_output:
+        (mat,) = [e for e in matrix_equations(d) if e.key == f"matrix_update_W{L}"]
+        steps.append(Step(mat.lhs, mat.rhs, "matrix_form"))
+    return _one_output(steps, d)
 
 
 def hidden_steps(d: Derivation) -> tuple[Step, ...]:
@@ -114,7 +130,8 @@ def hidden_steps(d: Derivation) -> tuple[Step, ...]:
     expanded = d.equation(f"update_W{h}_expanded") if h > 0 else None
     chain = (-S.eta * dE,) + upd.rhs + (expanded.rhs if expanded else ())
     steps.append(Step(upd.lhs, chain, "update_rule"))
-    for eq in matrix_equations(d):
-        if eq.key in (f"matrix_delta{h}", f"matrix_update_W{h}"):
-            steps.append(Step(eq.lhs, eq.rhs, "matrix_form"))
-    return tuple(steps)
+    if not d.network.scalar_output:
+        for eq in matrix_equations(d):
+            if eq.key in (f"matrix_delta{h}", f"matrix_update_W{h}"):
+                steps.append(Step(eq.lhs, eq.rhs, "matrix_form"))
+    return _one_output(steps, d)

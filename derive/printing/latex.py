@@ -122,7 +122,7 @@ class NotationLatexPrinter(LatexPrinter):
             else:
                 fname = self.notation.activation[min(layer, len(self.notation.activation)) - 1]
             (arg,) = expr.args
-            if name.startswith("df") and "^" in fname:
+            if name.startswith("df") and ("^" in fname or "_" in fname):
                 fname = f"{{{fname}}}"  # {f^{(2)}}': no double superscript
             if name.startswith("df"):
                 if self.notation.prime == "subscript" and not isinstance(layer, str):
