@@ -26,7 +26,7 @@ def process_seconds(argv: list[str], runs: int) -> float:
     return statistics.median(times)
 
 
-def derivation_seconds(widths: tuple[int, ...], runs: int) -> float:
+def derivation_seconds(widths: tuple[int, ...], runs: int, bias: bool = False) -> float:
     from derive.derivation import derive
     from derive.functions import output_form
     from derive.network import build
@@ -35,7 +35,7 @@ def derivation_seconds(widths: tuple[int, ...], runs: int) -> float:
     for _ in range(runs):
         output_form.cache_clear()
         start = time.perf_counter()
-        derive(build(widths=widths))
+        derive(build(widths=widths, bias=bias))
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -55,6 +55,12 @@ def main() -> None:
     s, lg = statistics.median(small), statistics.median(large)
     print(f"derive (3,4,2)                       {s:6.3f} s")
     print(f"derive (784,100,10)                  {lg:6.3f} s   ratio {lg / s:4.2f}")
+    base = None
+    for depth in (2, 4, 8, 16):
+        widths = (5,) * (depth + 1)
+        t = derivation_seconds(widths, max(1, runs // 2))
+        base = base or t
+        print(f"derive L={depth:<2d} weight layers          {t:6.3f} s   x{t / base:5.2f} of L=2")
 
 
 if __name__ == "__main__":
