@@ -73,6 +73,14 @@ TEXT: dict[str, dict[str, str]] = {
                           "scaled by the learning rate",
                     "zh": "梯度下降：权重沿梯度的反方向改变，由学习率调节"},
     "matrix_form": {"en": "matrix form", "zh": "矩阵形式"},
+    # the teaching pages (Markdown, HTML)
+    "title": {"en": "Backpropagation, derived", "zh": "反向传播推导"},
+    "intro": {
+        "en": "Every equation below was derived by SymPy from the network's definition, "
+              "not typed in; each step names the rule it uses.",
+        "zh": "以下每个公式都由 SymPy 根据网络的定义推导得出，而非手工输入；每一步都注明所用的法则"
+              "（链式法则、幂规则、求偏导数等）。",
+    },
 }
 
 
