@@ -64,8 +64,12 @@ def _merge_upright_names(node: ET.Element) -> None:
     runs: list[list[ET.Element]] = []
     last = None
     for child in list(node):
-        upright = (_local(child.tag) == "mi" and child.get("mathvariant") == "normal"
-                   and len(child.text or "") == 1 and not len(child))
+        upright = (
+            _local(child.tag) == "mi"
+            and child.get("mathvariant") == "normal"
+            and len(child.text or "") == 1
+            and not len(child)
+        )
         if upright and last is not None and runs and runs[-1][-1] is last:
             runs[-1].append(child)
         elif upright:
@@ -86,8 +90,12 @@ def _primes_on_baseline(node: ET.Element) -> None:
     is already raised, and as a superscript it lands tiny and too high."""
     for child in node:
         _primes_on_baseline(child)
-        if (_local(child.tag) == "msup" and len(child) == 2 and not len(child[1])
-                and (child[1].text or "").strip() in PRIMES):
+        if (
+            _local(child.tag) == "msup"
+            and len(child) == 2
+            and not len(child[1])
+            and (child[1].text or "").strip() in PRIMES
+        ):
             prime = child[1]
             child.tag = "mrow"
             child.attrib.clear()
@@ -109,9 +117,13 @@ def _unary_signs(node: ET.Element) -> None:
     previous = None
     for child in node:
         _unary_signs(child)
-        if (_local(child.tag) == "mo" and child.text in ("\u2212", "+")
-                and previous is not None and _local(previous.tag) == "mo"
-                and previous.get("fence") != "true"):
+        if (
+            _local(child.tag) == "mo"
+            and child.text in ("\u2212", "+")
+            and previous is not None
+            and _local(previous.tag) == "mo"
+            and previous.get("fence") != "true"
+        ):
             child.set("form", "prefix")
         previous = child
 
@@ -135,8 +147,9 @@ def _as_rows(math: ET.Element, relation: str, count: int) -> None:
     if len(parts) != count + 1 or any(not p for p in parts):
         return  # not the chain we expected: leave it on one line
     math.remove(row)
-    table = _sub(math, "mtable", displaystyle="true", columnalign="right center left",
-                 columnspacing="0")
+    table = _sub(
+        math, "mtable", displaystyle="true", columnalign="right center left", columnspacing="0"
+    )
     table.set("class", "chain")
     for n, part in enumerate(parts[1:]):
         tr = _sub(table, "mtr")
@@ -169,18 +182,25 @@ def _items(report: Report, lang: str) -> list[dict]:
     sections: list[dict] = [{"heading": None, "entries": [], "steps": False}]
     for block in report.blocks:
         if isinstance(block, Heading):
-            sections.append({"heading": say(block.key, lang), "entries": [],
-                             "steps": block.key.startswith("steps_")})
+            sections.append(
+                {
+                    "heading": say(block.key, lang),
+                    "entries": [],
+                    "steps": block.key.startswith("steps_"),
+                }
+            )
         elif isinstance(block, Prose):
             sections[-1]["entries"].append({"prose": say(block.key, lang)})
         else:
             text = caption(report, block, lang)
-            sections[-1]["entries"].append({
-                "caption": text[:1].upper() + text[1:] if text else "",
-                "kind": getattr(block, "kind", "step"),
-                "math": mathml(report, block),
-                "latex": equation_latex(report, block),
-            })
+            sections[-1]["entries"].append(
+                {
+                    "caption": text[:1].upper() + text[1:] if text else "",
+                    "kind": getattr(block, "kind", "step"),
+                    "math": mathml(report, block),
+                    "latex": equation_latex(report, block),
+                }
+            )
     return [s for s in sections if s["heading"] or s["entries"]]
 
 
@@ -190,11 +210,13 @@ def summary(report: Report, lang: str) -> str:
     acts = "/".join(dict.fromkeys(a.name for a in net.activations))
     sep = "，" if lang == "zh" else ", "
     colon = "：" if lang == "zh" else " "
-    return sep.join([
-        f"{say('notation_is', lang)}{colon}{report.notation.name}",
-        f"{say('activation_is', lang)}{colon}{acts}",
-        f"{say('loss_is', lang)}{colon}{net.loss.name}",
-    ])
+    return sep.join(
+        [
+            f"{say('notation_is', lang)}{colon}{report.notation.name}",
+            f"{say('activation_is', lang)}{colon}{acts}",
+            f"{say('loss_is', lang)}{colon}{net.loss.name}",
+        ]
+    )
 
 
 def _context(report: Report, lang: str) -> dict:

@@ -31,17 +31,24 @@ def _sections(report: Report, lang: str):
     sections = [{"heading": None, "steps": False, "entries": []}]
     for block in report.blocks:
         if isinstance(block, Heading):
-            sections.append({"heading": escape(say(block.key, lang)),
-                             "steps": block.key.startswith("steps_"), "entries": []})
+            sections.append(
+                {
+                    "heading": escape(say(block.key, lang)),
+                    "steps": block.key.startswith("steps_"),
+                    "entries": [],
+                }
+            )
         elif isinstance(block, Prose):
             sections[-1]["entries"].append({"prose": escape(say(block.key, lang)), "math": ""})
         elif isinstance(block, (Equation, Step)):
             text = caption(report, block, lang) or ""
-            sections[-1]["entries"].append({
-                "prose": escape(text[:1].upper() + text[1:]),
-                "math": equation_latex(report, block),
-                "approximation": getattr(block, "kind", "") == "approximation",
-            })
+            sections[-1]["entries"].append(
+                {
+                    "prose": escape(text[:1].upper() + text[1:]),
+                    "math": equation_latex(report, block),
+                    "approximation": getattr(block, "kind", "") == "approximation",
+                }
+            )
     return [s for s in sections if s["heading"] or s["entries"]]
 
 
