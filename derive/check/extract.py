@@ -6,7 +6,8 @@ note (or, with ``markdown=False``, a ``.tex`` file): ``$$…$$``, ``$…$``,
 ``multline`` environments (``*`` forms too). Fenced and inline code and HTML
 comments are skipped in Markdown; ``%`` comments in TeX. ``Formula.latex`` is the
 exact text between the delimiters (the whole ``\begin…\end`` for an
-environment), so line numbers inside it can be recovered.
+environment), so line numbers inside it can be recovered; only the ``>`` marks of
+a ``$$`` block inside a Markdown blockquote are blanked out.
 
 ``split_relations(formula)`` returns every relation in a formula, one per
 relation symbol (``=``, ``≈``, ``⇒``, ``<``, ``>``, ``≤``, ``≥`` and their TeX
@@ -62,6 +63,12 @@ _ENVS = r"equation|align|gather|split|multline|eqnarray|alignat|flalign"
 _ENV_BEGIN = re.compile(r"\\begin\s*\{((?:" + _ENVS + r")\*?)\}")
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_QUOTED = re.compile(r"[ \t]*>[ \t>]*\Z")  # the text before $$ on its line: a blockquote
+_QUOTE_MARKS = re.compile(r"(?<=\n)[ \t]*>[ \t>]*")
+
+
+def _blank(m: re.Match) -> str:
+    return " " * len(m.group(0))
 
 
 def find_formulas(text: str, *, markdown: bool = True) -> list[Formula]:
@@ -115,7 +122,10 @@ def find_formulas(text: str, *, markdown: bool = True) -> list[Formula]:
             if text.startswith("$$", i):
                 end = _scan_math(text, i + 2, "$$")
                 if end >= 0:
-                    out.append(Formula(line_of(i), text[i + 2 : end], True))
+                    latex = text[i + 2 : end]
+                    if markdown and _QUOTED.match(text, text.rfind("\n", 0, i) + 1, i):
+                        latex = _QUOTE_MARKS.sub(_blank, latex)
+                    out.append(Formula(line_of(i), latex, True))
                     i = end + 2
                     continue
                 i += 2

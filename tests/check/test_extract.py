@@ -62,6 +62,11 @@ def test_formula_line_is_the_opening_delimiter():
     assert [f.line for f in find_formulas(text)] == [2, 5]
 
 
+def test_blockquote_marks_are_blanked():
+    text = "> $$\n> a = b\n> $$\n"
+    assert find_formulas(text) == [Formula(1, "\n  a = b\n  ", True)]
+
+
 def test_unclosed_delimiters_are_text():
     assert find_formulas("$$ a = b") == []
 
