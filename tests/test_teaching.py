@@ -1,0 +1,173 @@
+"""The teaching formats: Markdown note and MathML page, in English and Chinese; bad input."""
+
+from __future__ import annotations
+
+import io
+import re
+import xml.etree.ElementTree as ET
+from contextlib import redirect_stderr, redirect_stdout
+
+import pytest
+
+import derive
+from derive.cli import main
+from derive.display import Equation, Step
+from derive.printing import html, markdown
+
+pytest.importorskip("latex2mathml")
+
+MATHML = "{http://www.w3.org/1998/Math/MathML}"
+ZH_TERMS = ("链式法则", "幂规则", "学习率", "误差", "隐藏层", "输出层", "激活函数")
+EN_TERMS = (
+    "chain rule",
+    "power rule",
+    "learning rate",
+    "error",
+    "Hidden layer",
+    "Output layer",
+    "activation function",
+)
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def report():
+    return derive.explain("doc004", steps=True)
+
+
+def equations(report):
+    return [b for b in report.blocks if isinstance(b, (Equation, Step))]
+
+
+# -- Markdown ---------------------------------------------------------------------
+
+
+def test_markdown_is_a_note_with_display_blocks(report):
+    text = markdown.render(report, "zh")
+    # one $$ block per equation, alone between blank lines, as viewers need
+    blocks = re.findall(r"(?<=\n\n)\$\$\n([^\n]+)\n\$\$\n(?=\n|\Z)", text)
+    assert len(blocks) == len(equations(report))
+    assert r"\delta_{k} = -\frac{\partial E}{\partial \mathrm{net}_{k}}" in blocks[5]
+    assert re.search(r"^# 反向传播推导$", text, re.M)
+    assert re.search(r"^## 逐步推导：输出层权重$", text, re.M)
+    for term in ZH_TERMS:
+        assert term in text, term
+
+
+def test_markdown_english_and_numbered_steps(report):
+    text = markdown.render(report, "en")
+    for term in EN_TERMS:
+        assert term in text or term.lower() in text.lower(), term
+    assert "**1.** Expand the error function" in text
+    assert "**2.** Drop the terms" in text
+
+
+def test_markdown_prose_escapes_only_what_markdown_would_eat():
+    assert markdown.escape("E_k is t_k - o_k") == "E_k is t_k - o_k"
+    assert markdown.escape("a*b _x [y]") == r"a\*b \_x \[y\]"
+
+
+def test_markdown_flags_the_books_approximation():
+    text = markdown.render(derive.explain("rashid"), "en")
+    assert "**⚠** APPROXIMATION" in text
+    assert r"\approx" in text
+
+
+# -- HTML -------------------------------------------------------------------------
+
+
+def parse_page(text: str) -> ET.Element:
+    body = text.split("<body>", 1)[1].split("</body>", 1)[0]
+    return ET.fromstring(f"<body>{body}</body>")
+
+
+def test_html_page_is_self_contained(report):
+    text = html.render(report, "zh")
+    assert text.startswith("<!DOCTYPE html>")
+    assert '<html lang="zh-CN">' in text and '<meta charset="utf-8">' in text
+    assert not re.search(r"(src|href)=|<script|@import|url\(", text)
+    body = parse_page(text)  # well-formed: the MathML is XML
+    maths = body.findall(f".//{MATHML}math")
+    assert len(maths) == len(equations(report))
+    assert all(m.get("display") == "block" for m in maths)
+    for term in ZH_TERMS:
+        assert term in text, term
+
+
+def test_html_mathml_reads_like_the_latex(report):
+    text = html.render(report, "en")
+    assert "<mi>net</mi>" in text  # \mathrm{net} as one name, not three letters
+    assert 'mathvariant="normal">n<' not in text
+    assert "<mi>f</mi><mo" in text and "′" in text  # f' with the prime on the baseline
+    assert "&amp;#x" not in text  # characters escaped once
+    assert "∘" in text and "∑" in text and "Δ" in text and "<munder>" in text
+    assert "<mfrac>" in text and "<msubsup>" in text  # \frac, δ_k^{T}
+    # a chain lhs = a = b becomes rows, one relation each
+    body = parse_page(text)
+    tables = body.findall(f".//{MATHML}mtable")
+    assert tables
+    assert all(len(t) >= 2 for t in tables)
+
+
+def test_html_english_captions(report):
+    text = html.render(report, "en")
+    assert '<html lang="en">' in text
+    for term in EN_TERMS:
+        assert term.lower() in text.lower(), term
+    assert '<ol class="steps">' in text
+
+
+def test_html_text_escapes_and_relation_approx():
+    text = html.render(derive.explain("rashid", steps=True), "en")
+    parse_page(text)
+    assert "≈" in text and 'class="approximation"' in text
+    assert "<mtext>ho</mtext>" in text  # \text{ho}
+
+
+def test_fragment_for_jupyter(report):
+    frag = report._repr_html_()
+    assert frag.startswith('<div class="derive-report"')
+    assert "<html" not in frag and "<math" in frag
+    assert html.fragment(report, "zh").count("<math") == frag.count("<math")
+    assert "链式法则" in html.fragment(report, "zh")
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+@pytest.mark.parametrize("notation", ["doc004", "rashid", "doc003"])
+def test_every_notation_prints(fmt, notation):
+    code, out, err = run(
+        "latex", "--format", fmt, "--lang", "zh", "--steps", "--notation", notation
+    )
+    assert code == 0, err
+    assert out
+
+
+# -- bad input --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv, word",
+    [
+        (("latex", "--lang", "fr"), "--lang"),
+        (("latex", "--format", "pdf"), "--format"),
+        (("latex", "--format", "html", "--document"), "--document"),
+    ],
+)
+def test_bad_lang_or_format_is_one_line_exit_2(argv, word):
+    code, out, err = run(*argv)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1 and word in err
+
+
+def test_printers_refuse_an_unknown_language(report):
+    with pytest.raises(ValueError, match="language"):
+        html.render(report, "fr")
+    with pytest.raises(ValueError, match="language"):
+        markdown.render(report, "fr")
