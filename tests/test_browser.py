@@ -1,0 +1,120 @@
+"""The HTML page in a real browser: headless Chromium renders its MathML.
+
+Skips only where no Chromium is installed, and never when ``CI`` is set
+(``.ci/run`` installs Debian's ``chromium``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import derive
+from derive.printing import html
+
+pytest.importorskip("latex2mathml")
+
+CHROMIUM = next(
+    (
+        p
+        for p in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"))
+        if p and Path(p).exists()
+    ),
+    None,
+)
+if CHROMIUM is None and not os.environ.get("CI"):
+    pytest.skip("no Chromium installed (Debian: apt install chromium)", allow_module_level=True)
+
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--window-size=1000,1400",
+]
+
+# Added to a copy of the page by the test only: measures every <math> after layout.
+MEASURE = """<script>
+const out = [];
+for (const m of document.querySelectorAll("math")) {
+  const box = m.getBoundingClientRect(), inner = m.firstElementChild.getBoundingClientRect();
+  const f = m.querySelector("mfrac");
+  let stacked = null;
+  if (f) {
+    const num = f.children[0].getBoundingClientRect(), den = f.children[1].getBoundingClientRect();
+    stacked = num.bottom <= den.top + 1;
+  }
+  out.push({width: inner.width, height: box.height, display: getComputedStyle(m).display,
+            stacked: stacked, rows: m.querySelectorAll("mtr").length});
+}
+const pre = document.createElement("pre");
+pre.id = "derive-sizes";
+pre.textContent = JSON.stringify(out);
+document.body.appendChild(pre);
+</script>"""
+
+
+def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    assert CHROMIUM, "CI is set but no Chromium is installed"
+    profile = tmp_path / "profile"
+    profile.mkdir(exist_ok=True)
+    return subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def report():
+    return derive.explain("doc004", steps=True)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_mathml_renders_with_size(tmp_path, report, lang):
+    page = html.render(report, lang)
+    path = tmp_path / "page.html"
+    path.write_text(page.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    result = chromium(tmp_path, "--dump-dom", path.as_uri())
+    match = re.search(r'<pre id="derive-sizes">(.*?)</pre>', result.stdout)
+    assert match, result.stderr[-2000:]
+    sizes = json.loads(match.group(1))
+    assert len(sizes) == page.count("<math ")
+    for size in sizes:
+        assert size["display"] == "block math"  # laid out as MathML, not as unknown tags
+        assert size["width"] > 10 and size["height"] > 10
+        assert size["width"] <= 900  # every equation fits the page's column
+        if size["stacked"] is not None:
+            assert size["stacked"]  # a fraction's numerator sits above its denominator
+    assert any(s["rows"] >= 3 for s in sizes)  # chains a = b = c on rows
+    chains = [s for s in sizes if s["rows"] >= 3]
+    assert all(s["height"] > 60 for s in chains)
+
+
+def test_screenshot_is_not_blank(tmp_path, report):
+    path = tmp_path / "page.html"
+    path.write_text(html.render(report, "zh"), encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    result = chromium(tmp_path, f"--screenshot={shot}", path.as_uri())
+    assert shot.exists(), result.stderr[-2000:]
+    from PIL import Image
+
+    with Image.open(shot) as im:
+        grey = np.asarray(im.convert("L"))
+    assert grey.shape == (1400, 1000)
+    assert len(np.unique(grey)) > 50  # antialiased text and math, not a blank page
+    assert (grey < 128).mean() > 0.005  # there is ink
