@@ -307,8 +307,9 @@ def derive(network: Network) -> Derivation:
 
     forms, error, value = _output_delta(network, k)
     deltas[L] = sc(value)
+    note = "one_hot" if network.activations[-1].vector else ""
     eqs.append(Equation(f"delta{L}", sc(S.delta(L)[k]),
-                        (sc(-dE_dnet(L)),) + tuple(_sc_factors(f, sc) for f in forms)))
+                        (sc(-dE_dnet(L)),) + tuple(_sc_factors(f, sc) for f in forms), note=note))
     eqs.append(Equation("error", sc(S.e(L)[k]), (sc(error),), "definition"))
 
     for layer in range(L - 1, 0, -1):

@@ -45,62 +45,102 @@ class Point:
         return float(_lambda(expr)(value))
 
 
-def evaluate(expr: sp.Expr, point: Point) -> float:
-    """The float64 value of ``expr`` at ``point``."""
-    return float(_eval(expr, point, dict(point.scalars)))
+def evaluate(expr: sp.Expr, point: Point, env: dict | None = None) -> float:
+    """The float64 value of ``expr`` at ``point`` (``env``: values of free symbols)."""
+    return float(compile_expr(expr)(point, {**point.scalars, **(env or {})}))
 
 
-def _eval(e: sp.Expr, pt: Point, env: dict):
+@lru_cache(maxsize=4096)
+def compile_expr(expr: sp.Expr):
+    """``expr`` as a closure ``(point, env) -> value``: the tree is walked once,
+    not at every point."""
+    return _compile(expr)
+
+
+def _compile(e: sp.Expr):  # noqa: C901 - one branch per kind of node, like a printer
     if e.is_Number:
-        return float(e)
+        value = float(e)
+        return lambda pt, env: value
     if isinstance(e, sp.Symbol):
-        if e in env:
-            return env[e]
         if e.name.startswith("N") and e.name[1:].isdigit():
-            return pt.widths[int(e.name[1:])]
-        raise KeyError(f"no value for symbol {e}")
+            layer = int(e.name[1:])
+            return lambda pt, env: pt.widths[layer]
+
+        def symbol(pt, env, e=e):
+            try:
+                return env[e]
+            except KeyError:
+                raise KeyError(f"no value for symbol {e}") from None
+
+        return symbol
     if isinstance(e, sp.Indexed):
-        array = pt.arrays[str(e.base)]
-        idx = tuple(int(_eval(i, pt, env)) for i in e.indices)
-        return array[idx]
+        name = str(e.base)
+        idx = [_compile(i) for i in e.indices]
+        return lambda pt, env: pt.arrays[name][tuple(int(i(pt, env)) for i in idx)]
     if isinstance(e, sp.Add):
-        return sum(_eval(a, pt, env) for a in e.args)
+        parts = [_compile(a) for a in e.args]
+        return lambda pt, env: sum(p(pt, env) for p in parts)
     if isinstance(e, sp.Mul):
-        out = 1.0
-        for a in e.args:
-            out *= _eval(a, pt, env)
-        return out
+        parts = [_compile(a) for a in e.args]
+
+        def mul(pt, env):
+            out = 1.0
+            for p in parts:
+                out *= p(pt, env)
+            return out
+
+        return mul
     if isinstance(e, sp.Pow):
-        return _eval(e.base, pt, env) ** _eval(e.exp, pt, env)
+        base, exp = _compile(e.base), _compile(e.exp)
+        return lambda pt, env: base(pt, env) ** exp(pt, env)
     if isinstance(e, sp.Sum):
         (var, lo, hi), *more = e.limits
-        inner = sp.Sum(e.function, *more) if more else e.function
-        total = 0.0
-        for n in range(int(_eval(lo, pt, env)), int(_eval(hi, pt, env)) + 1):
-            total += _eval(inner, pt, {**env, var: n})
+        inner = _compile(sp.Sum(e.function, *more) if more else e.function)
+        lo_, hi_ = _compile(lo), _compile(hi)
+
+        def total(pt, env):
+            out = 0.0
+            local = dict(env)
+            for n in range(int(lo_(pt, env)), int(hi_(pt, env)) + 1):
+                local[var] = n
+                out += inner(pt, local)
+            return out
+
         return total
     if isinstance(e, sp.KroneckerDelta):
-        return 1.0 if _eval(e.args[0], pt, env) == _eval(e.args[1], pt, env) else 0.0
+        a, b = _compile(e.args[0]), _compile(e.args[1])
+        return lambda pt, env: 1.0 if a(pt, env) == b(pt, env) else 0.0
     if isinstance(e, sp.Piecewise):
-        for value, cond in e.args:
-            values = {s: _eval(s, pt, env) for s in cond.free_symbols}
-            if cond == sp.true or bool(cond.subs(values)):
-                return _eval(value, pt, env)
+        branches = [(_compile(v), c) for v, c in e.args]
+
+        def piecewise(pt, env):
+            for value, cond in branches:
+                if cond == sp.true:
+                    return value(pt, env)
+                values = {s: _compile(s)(pt, env) for s in cond.free_symbols}
+                if bool(cond.subs(values)):
+                    return value(pt, env)
+            raise ValueError("no branch of a Piecewise applies")
+
+        return piecewise
     if isinstance(e, sp.Function):
         name = str(e.func)
-        args = [_eval(a, pt, env) for a in e.args]
+        args = [_compile(a) for a in e.args]
         if name[:1] == "f" and name[1:].isdigit():
-            return pt.activation(int(name[1:]), args[0])
+            layer = int(name[1:])
+            return lambda pt, env: pt.activation(layer, args[0](pt, env))
         if name[:2] == "df" and name[2:].isdigit():
-            return pt.activation(int(name[2:]), args[0], derivative=True)
+            layer = int(name[2:])
+            return lambda pt, env: pt.activation(layer, args[0](pt, env), derivative=True)
         if e.func in _FUNCS:
-            return _FUNCS[e.func](*args)
+            fn = _FUNCS[e.func]
+            return lambda pt, env: fn(*[a(pt, env) for a in args])
         if isinstance(e, sp.Max):
-            return max(args)
+            return lambda pt, env: max(a(pt, env) for a in args)
         if isinstance(e, sp.Min):
-            return min(args)
+            return lambda pt, env: min(a(pt, env) for a in args)
         if isinstance(e, sp.Heaviside):
-            return 1.0 if args[0] > 0 else (0.0 if args[0] < 0 else 0.5)
+            return lambda pt, env: float(np.heaviside(args[0](pt, env), 0.5))
     raise TypeError(f"cannot evaluate {type(e).__name__}: {e}")
 
 

@@ -98,7 +98,14 @@ def fprime(layer: int, arg: sp.Expr) -> sp.Expr:
 
 
 def name_fprimes(expr: sp.Expr) -> sp.Expr:
-    """Write SymPy's ``Derivative(f_l(a), a)`` as ``df_l(a)``."""
+    """Write SymPy's ``Derivative(f_l(a), a)`` as ``df_l(a)`` (also inside the
+    ``Subs`` SymPy uses when ``a`` is an expression)."""
+    expr = _name_derivatives(expr)
+    return expr.replace(lambda e: isinstance(e, sp.Subs) and not e.expr.has(sp.Derivative),
+                        lambda e: e.doit())
+
+
+def _name_derivatives(expr: sp.Expr) -> sp.Expr:
     return expr.replace(
         lambda e: isinstance(e, sp.Derivative)
         and str(e.expr.func).startswith("f")

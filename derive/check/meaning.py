@@ -1,0 +1,350 @@
+"""What a parsed formula means in a notation: parsed names -> the network's quantities.
+
+``World(notation)`` knows a note's symbols (``w_{jk}`` is the weight from
+hidden node j to output k, ``t_k`` the book's target ...).  ``translate``
+maps a parsed SymPy expression onto the internal symbols of
+:mod:`derive.symbols`; ``resolve`` then computes every ``∂A/∂B`` from the
+network's *definitions* (forward pass and loss), by unrolling A down to B's
+layer and differentiating with SymPy — it never looks at the derivation's
+results, so a check is an independent computation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import count
+
+import sympy as sp
+
+from .. import symbols as S
+from ..calculus import contract
+from ..derivation import activated, net_def
+from ..network import Network
+from ..notation import Notation, network_for
+
+
+REAL_VARIABLES = frozenset({"x", "y", "z", "u"})
+"""Bare letters that stand for a real variable in calculus facts (a note's f(x))."""
+
+
+class NotDefined(ValueError):
+    """A symbol or construct the notation does not give a meaning to."""
+
+
+_fresh = count()
+
+
+def _strip_braces(name: str) -> str:
+    return name.replace("{", "").replace("}", "").replace("\\", "")
+
+
+@dataclass
+class World:
+    notation: Notation
+    network: Network = None
+    letters: dict = field(default_factory=dict)
+    """index letter -> layer (i: 0, j: 1, k: 2; n and m run over outputs)."""
+    _partials: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.network is None:
+            self.network = network_for(self.notation)
+        L = self.network.depth
+        self.letters = {letter: n for n, letter in enumerate(self.notation.letters)}
+        self.letters.setdefault("n", L)
+        self.letters.setdefault("m", L)
+        n = self.notation
+        self.lr_names = {_strip_braces(n.lr), "eta", "alpha"}
+        self.output_names = {o for o in (*n.outputs, *n.vectors)}
+        self.weight_names = {_strip_braces(w).replace("^", "^(").rstrip(")") + (")" if "^" in w else ""): l + 1
+                             for l, w in enumerate(n.weights)}
+
+    # -- layers ------------------------------------------------------------------
+
+    def layer_of_letter(self, idx) -> int:
+        name = str(idx).rstrip("'")
+        if name in self.letters:
+            return self.letters[name]
+        raise NotDefined(f"index {idx} names no layer of notation {self.notation.name}")
+
+    def _output_layer(self, base: str, indices) -> int:
+        outs = self.notation.outputs
+        if outs.count(base) == 1 and base not in (self.notation.vectors or ()):
+            return outs.index(base)
+        if not indices:
+            raise NotDefined(f"{base} without an index")
+        return self.layer_of_letter(indices[0])
+
+    def _weight(self, name: str, indices) -> sp.Expr:
+        L = self.network.depth
+        if name.startswith("W^(") and name.endswith(")"):
+            layer = int(name[3:-1])
+        elif name in self.weight_names:
+            layer = self.weight_names[name]
+        elif name in ("W", "w") and len(indices) == 2:
+            layer = self.layer_of_letter(indices[1])
+        else:
+            raise NotDefined(f"weight {name}")
+        if not 1 <= layer <= L:
+            raise NotDefined(f"weight layer {layer}")
+        if len(indices) == 1 and layer == L and self.network.scalar_output:
+            indices = (indices[0], 0)
+        if len(indices) != 2:
+            raise NotDefined(f"weight {name} needs two indices")
+        return S.W(layer)[indices]
+
+    # -- translation ---------------------------------------------------------------
+
+    def indexed(self, name: str, indices: tuple) -> sp.Expr:
+        n = self.notation
+        L = self.network.depth
+        if name in self.output_names or name == "x":
+            layer = 0 if name == "x" and "x" not in n.outputs[1:] else self._output_layer(name, indices)
+            if layer == L and self.network.scalar_output:
+                return S.O(L)[0]
+            return S.O(layer)[indices[0]]
+        if name == "net":
+            return S.net(self.layer_of_letter(indices[0]))[indices[0]]
+        if name == n.target:
+            return S.d[indices[0]]
+        if name == "delta" and n.name != "doc003":
+            layer = self.layer_of_letter(indices[0])
+            return -self.partial(S.E, S.net(layer)[indices[0]])
+        if name.startswith("Delta "):
+            weight = self._weight(name[6:], indices)
+            return -S.eta * self.partial(S.E, weight)
+        if name in ("e", "E") and n.name == "rashid":
+            layer = self.layer_of_letter(indices[0])
+            out = S.d[indices[0]] - S.O(L)[indices[0]]
+            if layer == L:
+                return out
+            m = sp.Symbol(f"k'{next(_fresh)}")
+            return sp.Sum(S.W(L)[indices[0], m] * out.xreplace({indices[0]: m}),
+                          (m, 0, S.width(L) - 1))
+        if name == "Phi'" and n.name == "doc003":
+            return S.fprime(1, S.net(1)[indices[0]])
+        if name == "b":
+            return S.b(self.layer_of_letter(indices[0]))[indices[0]]
+        if name in ("w", "v", "W") or name.startswith("W^(") or name in self.weight_names:
+            return self._weight(name, indices)
+        raise NotDefined(f"{name}_{{{','.join(map(str, indices))}}} is not defined in "
+                         f"notation {n.name}")
+
+    def symbol(self, sym: sp.Symbol) -> sp.Expr:
+        name = sym.name
+        n = self.notation
+        L = self.network.depth
+        if name == "E":
+            return S.E
+        if name in self.lr_names:
+            return S.eta
+        if n.name == "doc003" and name in ("y", "d"):
+            return S.O(L)[0] if name == "y" else S.d[0]
+        if len(name) == 1 and name.isupper() and name.lower() in self.letters:
+            return S.width(self.letters[name.lower()])
+        if name.rstrip("'") in self.letters:
+            return sym  # an index
+        if name in REAL_VARIABLES:
+            return sp.Symbol(name, real=True)  # the x of f(x) = 1/(1 + e^{-x})
+        raise NotDefined(f"symbol {name} is not defined in notation {n.name}")
+
+    def function(self, name: str, args: tuple) -> sp.Expr:
+        (arg,) = args
+        if name in ("sigmoid", "S", "sigma"):
+            return 1 / (1 + sp.exp(-arg))
+        if name in ("f", "g", "Phi", "phi"):
+            layer = self._layer_of_argument(arg)
+            return S.f(layer)(arg)
+        if name in ("transpose",):
+            return arg
+        raise NotDefined(f"function {name}")
+
+    def _layer_of_argument(self, arg: sp.Expr) -> int:
+        for e in sp.preorder_traversal(arg):
+            if isinstance(e, sp.Indexed) and S.kind_of(e.base) in ("net", "W"):
+                return S.layer_of(e.base)
+        return self.network.depth
+
+    def translate(self, expr: sp.Expr) -> sp.Expr:
+        """The parsed ``expr`` in the network's internal symbols."""
+        if isinstance(expr, sp.Indexed):
+            return self.indexed(str(expr.base), tuple(self.translate(i) if not i.is_Symbol
+                                                      else i for i in expr.indices))
+        if isinstance(expr, sp.Symbol):
+            return self.symbol(expr)
+        if isinstance(expr, sp.Derivative):
+            inner = expr.expr
+            var = expr.variables[0]
+            if (len(expr.variables) == 1 and isinstance(inner, sp.Function)
+                    and inner.args == (var,) and str(inner.func) in ("f", "g", "Phi", "phi")):
+                arg = self.translate(var)
+                return S.fprime(self._layer_of_argument(arg), arg)
+            if len(expr.variables) != 1:
+                raise NotDefined("higher derivatives")
+            a = self.translate(inner)
+            b = var if var.is_Symbol and var.name not in self.letters and _free_variable(var, self) \
+                else self.translate(var)
+            return self.partial(a, b)
+        if isinstance(expr, sp.Sum):
+            (dummy, lo, hi), *more = expr.limits
+            if more:
+                raise NotDefined("multiple sums")
+            body = self.translate(expr.function)
+            fresh = sp.Symbol(f"{dummy.name}'{next(_fresh)}")
+            body = body.xreplace({dummy: fresh})
+            layer = _dummy_layer(body, fresh)
+            if layer is None:
+                layer = self.layer_of_letter(dummy)
+            if str(lo) == "_lo" or not (lo.free_symbols or hi.free_symbols):
+                lo, hi = sp.Integer(0), S.width(layer) - 1  # bounds as written: the layer
+            else:
+                lo, hi = self.translate(lo), self.translate(hi)
+            if self.network.scalar_output and layer == self.network.depth:
+                return body.xreplace({fresh: 0})
+            return sp.Sum(body, (fresh, lo, hi))
+        if isinstance(expr, sp.MatrixBase):
+            raise NotDefined("matrices are not checked element by element yet")
+        if isinstance(expr, sp.Function) and type(expr).__name__ == "hadamard":
+            return sp.Mul(*[self.translate(a) for a in expr.args])
+        if isinstance(expr, sp.Function) and isinstance(type(expr), sp.core.function.UndefinedFunction):
+            return self.function(str(expr.func), tuple(self.translate(a) for a in expr.args))
+        if not expr.args:
+            return expr
+        return expr.func(*[self.translate(a) for a in expr.args])
+
+    # -- calculus from the definitions ------------------------------------------------
+
+    def unroll(self, expr: sp.Expr, wrt: sp.Expr | None) -> sp.Expr:
+        """Write E, O and net through the forward pass down to ``wrt``'s layer."""
+        L = self.network.depth
+        bias = self.network.bias
+        kind = S.kind_of(wrt.base) if isinstance(wrt, sp.Indexed) else None
+        floor = S.layer_of(wrt.base) if kind else 0
+        if expr.has(S.E):
+            expr = expr.xreplace({S.E: self.loss()})
+        for layer in range(L, 0, -1):
+            if kind in ("O",) and layer <= floor:
+                break
+            act = self.network.activations[layer - 1]
+            expr = expr.replace(
+                lambda e, layer=layer: isinstance(e, sp.Indexed) and e.base == S.O(layer),
+                lambda e, layer=layer, act=act: activated(layer, e.indices[0], act),
+            )
+            if kind == "net" and layer == floor:
+                break
+            expr = expr.replace(
+                lambda e, layer=layer: isinstance(e, sp.Indexed) and e.base == S.net(layer),
+                lambda e, layer=layer: _fresh_sums(net_def(layer, e.indices[0], bias)),
+            )
+            if kind in ("W", "b") and layer == floor:
+                break
+        return expr
+
+    def loss(self) -> sp.Expr:
+        from ..derivation import _loss
+
+        expr = _fresh_sums(_loss(self.network))
+        if self.network.scalar_output:
+            L = self.network.depth
+            expr = expr.replace(lambda e: isinstance(e, sp.Sum),
+                                lambda e: e.function.xreplace({e.limits[0][0]: 0}))
+        return expr
+
+    def partial(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
+        """∂a/∂b, computed from the network's definitions (memoised)."""
+        key = (a, b)
+        if key not in self._partials:
+            self._partials[key] = self._partial(a, b)
+        return self._partials[key]
+
+    def _partial(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
+        if isinstance(b, sp.Symbol):
+            return sp.diff(a, b)
+        if not isinstance(b, sp.Indexed) or S.kind_of(b.base) not in ("O", "net", "W", "b"):
+            raise NotDefined(f"derivative with respect to {b}")
+        return self.reroll(S.name_fprimes(contract(sp.diff(self.unroll(a, b), b))))
+
+    def reroll(self, expr: sp.Expr) -> sp.Expr:
+        """Undo :meth:`unroll` where it survived differentiation: a weighted sum
+        becomes ``net_l``, ``f_l(net_l)`` becomes ``O_l`` (values a forward pass has)."""
+        bias = self.network.bias
+        for _ in range(2 * self.network.depth + 1):
+            before = expr
+            expr = expr.replace(lambda e: isinstance(e, sp.Sum) and _is_net(e, bias) is not None,
+                                lambda e: _is_net(e, bias))
+            if bias:
+                expr = expr.replace(
+                    lambda e: isinstance(e, sp.Add) and _net_plus_bias(e) is not None,
+                    lambda e: _net_plus_bias(e))
+            expr = expr.replace(
+                lambda e: isinstance(e, sp.Function) and isinstance(e.args[0], sp.Indexed)
+                and str(e.func).startswith("f") and str(e.func)[1:].isdigit()
+                and e.args[0].base == S.net(int(str(e.func)[1:])),
+                lambda e: S.O(int(str(e.func)[1:]))[e.args[0].indices[0]])
+            if expr == before:
+                break
+        return expr
+
+
+def _weighted_sum(summed: sp.Sum):
+    """``Σ_p W_l[p, q] O_{l-1}[p]`` -> (l, q), else None."""
+    (p, lo, hi), = summed.limits
+    factors = sp.Mul.make_args(summed.function)
+    if len(factors) != 2 or lo != 0:
+        return None
+    w = [f for f in factors if isinstance(f, sp.Indexed) and S.kind_of(f.base) == "W"]
+    o = [f for f in factors if isinstance(f, sp.Indexed) and S.kind_of(f.base) == "O"]
+    if len(w) != 1 or len(o) != 1:
+        return None
+    (w,), (o,) = w, o
+    layer = S.layer_of(w.base)
+    if (w.indices[0] != p or o.indices != (p,) or S.layer_of(o.base) != layer - 1
+            or hi != S.width(layer - 1) - 1):
+        return None
+    return layer, w.indices[1]
+
+
+def _is_net(summed: sp.Sum, bias: bool):
+    found = _weighted_sum(summed)
+    return None if (found is None or bias) else S.net(found[0])[found[1]]
+
+
+def _net_plus_bias(expr: sp.Add):
+    """``Σ_p W_l[p, q] O_{l-1}[p] + b_l[q] + rest`` -> ``net_l[q] + rest``, else None."""
+    terms = list(expr.args)
+    for t in terms:
+        found = _weighted_sum(t) if isinstance(t, sp.Sum) else None
+        if found and S.b(found[0])[found[1]] in terms:
+            rest = [u for u in terms if u is not t and u != S.b(found[0])[found[1]]]
+            return sp.Add(S.net(found[0])[found[1]], *rest)
+    return None
+
+
+def _free_variable(var: sp.Symbol, world: World) -> bool:
+    try:
+        world.symbol(var)
+    except NotDefined:
+        return True
+    return False
+
+
+def _dummy_layer(body: sp.Expr, dummy: sp.Symbol) -> int | None:
+    for e in sp.preorder_traversal(body):
+        if isinstance(e, sp.Indexed) and dummy in e.indices:
+            kind, layer = S.kind_of(e.base), S.layer_of(e.base)
+            if kind == "W":
+                return layer - 1 if e.indices[0] == dummy else layer
+            if kind in ("O", "net", "delta", "b"):
+                return layer
+            if kind == "d":
+                return None
+    return None
+
+
+def _fresh_sums(expr: sp.Expr) -> sp.Expr:
+    """Give every summation dummy a fresh name, so a free j never meets a bound j."""
+    return expr.replace(
+        lambda e: isinstance(e, sp.Sum),
+        lambda e: sp.Sum(e.function.xreplace({e.limits[0][0]: (f := sp.Symbol(
+            f"{e.limits[0][0].name.rstrip(chr(39))}'{next(_fresh)}"))}), (f, *e.limits[0][1:])),
+    )

@@ -1,0 +1,285 @@
+"""Verdicts: does ``lhs = rhs`` hold for the network of a notation?
+
+A relation is first tried symbolically (both sides unrolled to the inputs,
+weights and targets; ``expand`` of the difference is 0), then numerically:
+at least 20 random points over three network sizes, relative error < 1e-9.
+A failure comes with the difference, a counterexample and, where one fits, a
+diagnosis found by computing: a constant factor, a sign, a transposed or
+wrongly summed index, a missing factor, one quantity in place of another.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+
+from .. import symbols as S
+from ..notation import PRESETS
+from ..numeric import Point, compile_expr, forward
+from .extract import Relation
+from .meaning import REAL_VARIABLES, NotDefined, World
+from .parse import LatexSyntaxError, Unsupported, parse_latex
+
+LAYER_BASES = frozenset({"W", "b", "delta", "net", "O", "h"})
+SIZES = {2: [(3, 4, 2), (2, 3, 3), (4, 2, 3)]}
+POINTS_PER_SIZE = 7
+TOLERANCE = 1e-9
+
+
+@dataclass
+class Verdict:
+    line: int
+    source: str
+    lhs: str
+    rhs: str
+    op: str
+    status: str
+    """'holds', 'fails', 'definition', 'not checked'."""
+    how: str = ""
+    """'symbolically' or 'numerically' for holds; the reason for not checked."""
+    difference: str = ""
+    counterexample: dict = field(default_factory=dict)
+    diagnosis: str = ""
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v not in ("", {}, None)}
+
+
+def _sizes(world: World) -> list[tuple[int, ...]]:
+    L = world.network.depth
+    sizes = SIZES.get(L) or [tuple([3] + [4] * (L - 1) + [2]), tuple([2] + [3] * L),
+                              tuple([4] + [2] * (L - 1) + [3])]
+    if world.network.scalar_output:
+        sizes = [s[:-1] + (1,) for s in sizes]
+    return sizes
+
+
+def _points(world: World, seed: int = 0) -> list[Point]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for widths in _sizes(world):
+        for _ in range(POINTS_PER_SIZE):
+            arrays = {"O0": rng.normal(0, 1, widths[0])}
+            for layer in range(1, len(widths)):
+                arrays[f"W{layer}"] = rng.normal(0, 0.8, (widths[layer - 1], widths[layer]))
+                if world.network.bias:
+                    arrays[f"b{layer}"] = rng.normal(0, 0.5, widths[layer])
+            arrays["d"] = rng.uniform(0.05, 0.95, widths[-1])
+            pt = Point(widths, world.network.activations, arrays,
+                       {S.eta: float(rng.uniform(0.05, 1.0))})
+            forward(pt)
+            out.append(pt)
+    return out
+
+
+def _free_indices(expr: sp.Expr) -> set:
+    return {s for s in expr.free_symbols
+            if isinstance(s, sp.Symbol) and s.is_integer is None and _is_index(s)}
+
+
+def _is_index(s: sp.Symbol) -> bool:
+    return s.name.rstrip("'0123456789") in "ijklmnpq" and len(s.name.rstrip("'0123456789")) == 1
+
+
+def _index_layer(expr: sp.Expr, idx: sp.Symbol, world: World) -> int:
+    for e in sp.preorder_traversal(expr):
+        if isinstance(e, sp.Indexed) and idx in e.indices:
+            kind, layer = S.kind_of(e.base), S.layer_of(e.base)
+            if kind == "W":
+                return layer - 1 if e.indices[0] == idx else layer
+            if kind in ("O", "net", "b"):
+                return layer
+            if kind == "d":
+                return world.network.depth
+    return world.layer_of_letter(idx)
+
+
+def _values(expr, env_list, points):
+    fn = compile_expr(expr)
+    return np.array([float(fn(pt, {**pt.scalars, **env})) for pt, env in zip(points, env_list)])
+
+
+class Checker:
+    """Checks relations for one notation, caching identical relations."""
+
+    def __init__(self, notation: str = "doc004", seed: int = 0) -> None:
+        self.world = World(PRESETS[notation])
+        self.points = _points(self.world, seed)
+        self._cache: dict = {}
+        self._rng = random.Random(seed)
+
+    def parse(self, text: str) -> sp.Expr:
+        return parse_latex(text, layer_bases=LAYER_BASES)
+
+    def check(self, rel: Relation) -> Verdict:
+        key = (rel.lhs.strip(), rel.op, rel.rhs.strip())
+        if key not in self._cache:
+            self._cache[key] = self._check(rel)
+        cached = self._cache[key]
+        return Verdict(rel.line, rel.source, rel.lhs, rel.rhs, rel.op, cached.status,
+                       cached.how, cached.difference, cached.counterexample, cached.diagnosis)
+
+    def _check(self, rel: Relation) -> Verdict:
+        v = Verdict(rel.line, rel.source, rel.lhs, rel.rhs, rel.op, "not checked")
+        if rel.op in ("≈",):
+            v.how = "an approximation (≈) states no equality"
+            return v
+        if rel.op != "=":
+            v.how = f"relation '{rel.op}' is not an equation"
+            return v
+        try:
+            plhs, prhs = self.parse(rel.lhs), self.parse(rel.rhs)
+        except (LatexSyntaxError, Unsupported) as err:
+            v.how = f"cannot read it: {err}"
+            return v
+        try:
+            lhs, rhs = self.world.translate(plhs), self.world.translate(prhs)
+        except NotDefined as err:
+            v.how = str(err)
+            return v
+        except (TypeError, ValueError, AttributeError) as err:
+            v.how = f"construct not supported: {err}"
+            return v
+        definition = self._definition_kind(plhs, prhs)
+        try:
+            return self._decide(v, lhs, rhs, plhs, prhs, definition)
+        except (TypeError, KeyError, IndexError, ValueError, ZeroDivisionError) as err:
+            v.how = f"cannot evaluate: {err}"
+            return v
+
+    def _definition_kind(self, plhs: sp.Expr, prhs: sp.Expr) -> bool:
+        """Is ``lhs = rhs`` the notation's own definition of the symbol on the left?"""
+        base = str(plhs.base) if isinstance(plhs, sp.Indexed) else str(plhs)
+        if isinstance(plhs, sp.Indexed) and base == "delta":
+            return prhs.has(sp.Derivative) and any(
+                isinstance(d, sp.Derivative) and str(d.expr) == "E" for d in prhs.atoms(sp.Derivative)
+            ) and len(prhs.atoms(sp.Derivative)) == 1
+        if base.startswith("Delta "):
+            ds = prhs.atoms(sp.Derivative)
+            return len(ds) == 1 and str(next(iter(ds)).expr) == "E"
+        if base == "E" or base == "net" or base in self.world.output_names:
+            return not prhs.has(sp.Derivative)
+        return False
+
+    def _envs(self, free: set, lhs: sp.Expr, rhs: sp.Expr) -> list[dict]:
+        envs = []
+        for pt in self.points:
+            env = {}
+            for idx in sorted(free, key=str):
+                layer = _index_layer(lhs + rhs if isinstance(lhs + rhs, sp.Expr) else lhs, idx,
+                                     self.world)
+                env[idx] = self._rng.randrange(pt.widths[layer])
+            envs.append(env)
+        return envs
+
+    def _decide(self, v, lhs, rhs, plhs, prhs, definition) -> Verdict:
+        loss = self.world.loss()
+        lhs, rhs = lhs.xreplace({S.E: loss}), rhs.xreplace({S.E: loss})
+        free_l, free_r = _free_indices(lhs), _free_indices(rhs)
+        free = free_l | free_r
+        # plain real variables (the x of d/dx sigmoid(x)) get random values too
+        reals = {s for s in (lhs - rhs).free_symbols
+                 if isinstance(s, sp.Symbol) and s.name in REAL_VARIABLES and s not in free}
+        envs = self._envs(free, lhs, rhs)
+        for env in envs:
+            for s in reals:
+                env[s] = self._rng.uniform(-2, 2)
+        lv, rv = _values(lhs, envs, self.points), _values(rhs, envs, self.points)
+        scale = np.maximum(np.maximum(abs(lv), abs(rv)), 1e-12)
+        close = np.all(abs(lv - rv) <= TOLERANCE * scale) and free_l == free_r
+        if definition:
+            v.status = "definition"
+            v.how = ("agrees with the notation's definition" if close else "")
+            if close:
+                return v
+        if close:
+            v.status = "holds"
+            v.how = "symbolically" if _symbolic_zero(lhs - rhs) else "numerically"
+            return v
+        v.status = "fails"
+        worst = int(np.argmax(abs(lv - rv) / scale))
+        v.counterexample = {
+            "sizes": list(self.points[worst].widths),
+            **{str(k): int(val) if not isinstance(val, float) else val
+               for k, val in envs[worst].items()},
+            "lhs": float(lv[worst]), "rhs": float(rv[worst]),
+        }
+        v.difference = _short(lhs - rhs)
+        v.diagnosis = self._diagnose(lhs, rhs, lv, rv, envs, free_l, free_r, plhs, prhs)
+        return v
+
+    def _diagnose(self, lhs, rhs, lv, rv, envs, free_l, free_r, plhs, prhs) -> str:
+        nonzero = abs(rv) > 1e-12
+        if free_l != free_r:
+            extra = ", ".join(sorted(map(str, (free_r - free_l) | (free_l - free_r))))
+            wrong_sum = _wrong_sum(prhs) or _wrong_sum(plhs)
+            if wrong_sum:
+                return wrong_sum
+            return f"the two sides have different free indices ({extra})"
+        if nonzero.any():
+            ratio = lv[nonzero] / rv[nonzero]
+            if np.allclose(ratio, ratio[0], rtol=1e-7):
+                r = ratio[0]
+                if np.isclose(r, -1):
+                    return "sign: the two sides differ only in sign"
+                frac = sp.nsimplify(r, tolerance=1e-9, rational=True)
+                return (f"off by a constant factor: left = {frac} × right"
+                        + (" (a factor 2 was dropped)" if frac in (2, sp.Rational(1, 2)) else ""))
+        wrong_sum = _wrong_sum(prhs) or _wrong_sum(plhs)
+        if wrong_sum:
+            return wrong_sum
+        # a transposed index: swap two free indices on the right
+        idx = sorted(free_r, key=str)
+        for a in range(len(idx)):
+            for b in range(a + 1, len(idx)):
+                swapped = rhs.xreplace({idx[a]: idx[b], idx[b]: idx[a]})
+                try:
+                    sv = _values(swapped, envs, self.points)
+                except (IndexError, KeyError):
+                    continue
+                if np.allclose(lv, sv, rtol=1e-9, atol=1e-12):
+                    return f"transposed index: {idx[a]} and {idx[b]} are swapped on the right"
+        # a missing factor: the ratio is a simple expression of the network
+        if nonzero.all():
+            try:
+                ratio = sp.factor(sp.cancel(_ground(lhs) / _ground(rhs)))
+                if sp.count_ops(ratio) <= 12 and ratio != 1:
+                    return f"a missing factor: left = right × {_short(ratio)}"
+            except (sp.PolynomialError, TypeError):
+                pass
+        return ""
+
+
+def _ground(expr: sp.Expr) -> sp.Expr:
+    """Re-roll f_l(net) into O_l for a readable ratio (symbolic only)."""
+    return expr.replace(lambda e: isinstance(e, sp.Function) and str(e.func).startswith("f")
+                        and str(e.func)[1:].isdigit() and isinstance(e.args[0], sp.Indexed),
+                        lambda e: S.O(int(str(e.func)[1:]))[e.args[0].indices[0]])
+
+
+def _wrong_sum(parsed: sp.Expr) -> str:
+    for s in parsed.atoms(sp.Sum):
+        dummy = s.limits[0][0]
+        if not s.function.has(dummy):
+            others = sorted({str(i) for e in s.function.atoms(sp.Indexed) for i in e.indices
+                             if i.is_Symbol})
+            return (f"wrong summation index: the sum runs over {dummy}, but its terms depend on "
+                    f"{', '.join(others) or 'no index'}, not on {dummy}")
+    return ""
+
+
+def _symbolic_zero(diff: sp.Expr) -> bool:
+    try:
+        return sp.expand(diff) == 0
+    except Exception:  # noqa: BLE001 - any failure just means "not shown symbolically"
+        return False
+
+
+@lru_cache(maxsize=2048)
+def _short(expr: sp.Expr) -> str:
+    text = sp.sstr(_ground(expr))
+    return text if len(text) <= 200 else text[:197] + "..."
