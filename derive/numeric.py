@@ -23,6 +23,11 @@ _FUNCS = {
 }
 
 
+GENERIC = sp.tanh(x) / 2 + sp.sin(3 * x) / 5 + x / 7
+"""A generic activation (note 003's Φ) is evaluated as this arbitrary smooth
+function: an identity that fails for it fails for Φ in general."""
+
+
 @lru_cache(maxsize=None)
 def _lambda(expr: sp.Expr):
     return sp.lambdify(x, expr, modules=["numpy", {"erf": np.vectorize(math.erf)}])
@@ -41,7 +46,8 @@ class Point:
 
     def activation(self, layer: int, value: float, derivative: bool = False) -> float:
         act = self.activations[layer - 1]
-        expr = sp.diff(act.expr, x) if derivative else act.expr
+        base = GENERIC if act.expr is None else act.expr
+        expr = sp.diff(base, x) if derivative else base
         return float(_lambda(expr)(value))
 
 

@@ -56,8 +56,11 @@ class World:
         n = self.notation
         self.lr_names = {_strip_braces(n.lr), "eta", "alpha"}
         self.output_names = {o for o in (*n.outputs, *n.vectors)}
-        self.weight_names = {_strip_braces(w).replace("^", "^(").rstrip(")") + (")" if "^" in w else ""): l + 1
-                             for l, w in enumerate(n.weights)}
+        names = [_strip_braces(w).replace("^", "^(") + (")" if "^" in w else "")
+                 for w in n.weights]
+        # a name used for every layer (the book's W) is told apart by its indices
+        self.weight_names = {w: layer for layer, w in enumerate(names, start=1)
+                             if names.count(w) == 1}
 
     # -- layers ------------------------------------------------------------------
 
@@ -112,7 +115,7 @@ class World:
             return -self.partial(S.E, S.net(layer)[indices[0]])
         if name.startswith("Delta "):
             weight = self._weight(name[6:], indices)
-            return -S.eta * self.partial(S.E, weight)
+            return -S.eta * self.update_scale() * self.partial(S.E, weight)
         if name in ("e", "E") and n.name == "rashid":
             layer = self.layer_of_letter(indices[0])
             out = S.d[indices[0]] - S.O(L)[indices[0]]
@@ -239,6 +242,16 @@ class World:
             if kind in ("W", "b") and layer == floor:
                 break
         return expr
+
+    def update_scale(self) -> sp.Expr:
+        """The book (notation rashid) absorbs the power rule's constant into α:
+        its Δw is -α (∂E/∂w) / c with c = ∂²(loss term)/∂o², 2 for Σ(t - o)^2."""
+        if self.notation.name != "rashid":
+            return sp.Integer(1)
+        from ..functions import o
+
+        c = sp.diff(self.network.loss.term, o, 2)
+        return 1 / c if c.is_number and c != 0 else sp.Integer(1)
 
     def loss(self) -> sp.Expr:
         from ..derivation import _loss

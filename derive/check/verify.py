@@ -144,6 +144,10 @@ class Checker:
         except (TypeError, ValueError, AttributeError) as err:
             v.how = f"construct not supported: {err}"
             return v
+        if self._local_definition(plhs):
+            v.status = "definition"
+            v.how = f"names {plhs} for a worked example"
+            return v
         definition = self._definition_kind(plhs, prhs)
         try:
             return self._decide(v, lhs, rhs, plhs, prhs, definition)
@@ -164,6 +168,11 @@ class Checker:
         if base == "E" or base == "net" or base in self.world.output_names:
             return not prhs.has(sp.Derivative)
         return False
+
+    def _local_definition(self, plhs: sp.Expr) -> bool:
+        """``y = x`` in a worked example: a letter the notation leaves free is being named."""
+        return isinstance(plhs, sp.Symbol) and plhs.name in REAL_VARIABLES and not (
+            self.world.notation.name == "doc003" and plhs.name == "y")
 
     def _envs(self, free: set, lhs: sp.Expr, rhs: sp.Expr) -> list[dict]:
         envs = []
@@ -212,18 +221,60 @@ class Checker:
         v.diagnosis = self._diagnose(lhs, rhs, lv, rv, envs, free_l, free_r, plhs, prhs)
         return v
 
+    def _one_term(self, plhs, rhs, envs, rv) -> str:
+        """``E = (t_k - o_k)^2``: the right side is one output's term of E's sum."""
+        if not (isinstance(plhs, sp.Symbol) and plhs.name == "E"):
+            return ""
+        loss = self.world.loss()
+        sums = [s for s in sp.preorder_traversal(loss) if isinstance(s, sp.Sum)]
+        free = _free_indices(rhs)
+        if not sums or len(free) != 1:
+            return ""
+        (k,) = free
+        outer = sums[0]
+        term = loss.xreplace({outer: outer.function.xreplace({outer.limits[0][0]: k})})
+        if np.allclose(_values(term, envs, self.points), rv, rtol=1e-9, atol=1e-12):
+            return (f"E sums over every output; the right side is only the term of output {k} "
+                    "(the terms of the other outputs do not depend on this weight, so the "
+                    "derivatives agree, but the equation does not hold)")
+        return ""
+
+    def _quantity_swap(self, plhs, prhs, lv, rv, envs) -> str:
+        for description, new_l, new_r in _variants(plhs, prhs):
+            try:
+                a, b = self.world.translate(new_l), self.world.translate(new_r)
+                if _free_indices(a) != _free_indices(b):
+                    continue
+                av, bv = _values(a, envs, self.points), _values(b, envs, self.points)
+            except (NotDefined, TypeError, KeyError, IndexError, ValueError):
+                continue
+            if np.allclose(av, bv, rtol=1e-9, atol=1e-12):
+                return description
+        return ""
+
     def _diagnose(self, lhs, rhs, lv, rv, envs, free_l, free_r, plhs, prhs) -> str:
         nonzero = abs(rv) > 1e-12
+        term = self._one_term(plhs, rhs, envs, rv)
+        if term:
+            return term
+        for summed in prhs.atoms(sp.Sum):
+            dummy = summed.limits[0][0]
+            if dummy in plhs.free_symbols and summed.function.has(dummy):
+                return (f"the sum runs over {dummy}, which the left side keeps free: "
+                        f"only the term {dummy} survives, so there is nothing to sum")
         if free_l != free_r:
             extra = ", ".join(sorted(map(str, (free_r - free_l) | (free_l - free_r))))
             wrong_sum = _wrong_sum(prhs) or _wrong_sum(plhs)
             if wrong_sum:
                 return wrong_sum
-            return f"the two sides have different free indices ({extra})"
+            swapped = self._quantity_swap(plhs, prhs, lv, rv, envs)
+            return swapped or f"the two sides have different free indices ({extra})"
         if nonzero.any():
             ratio = lv[nonzero] / rv[nonzero]
             if np.allclose(ratio, ratio[0], rtol=1e-7):
                 r = ratio[0]
+                if np.isclose(r, 0):
+                    return "the left side is 0 here: it does not depend on what it is differentiated by"
                 if np.isclose(r, -1):
                     return "sign: the two sides differ only in sign"
                 frac = sp.nsimplify(r, tolerance=1e-9, rational=True)
@@ -243,6 +294,9 @@ class Checker:
                     continue
                 if np.allclose(lv, sv, rtol=1e-9, atol=1e-12):
                     return f"transposed index: {idx[a]} and {idx[b]} are swapped on the right"
+        swapped = self._quantity_swap(plhs, prhs, lv, rv, envs)
+        if swapped:
+            return swapped
         # a missing factor: the ratio is a simple expression of the network
         if nonzero.all():
             try:
@@ -252,6 +306,36 @@ class Checker:
             except (sp.PolynomialError, TypeError):
                 pass
         return ""
+
+
+SWAPS = {"v": ("w",), "w": ("v",), "net": ("O", "o"), "O": ("net",), "o": ("net",),
+         "W^(1)": ("W^(2)",), "W^(2)": ("W^(1)",)}
+
+
+def _rename(expr: sp.Expr, old: str, new: str) -> sp.Expr:
+    return expr.replace(lambda e: isinstance(e, sp.IndexedBase) and str(e) == old,
+                        lambda e: sp.IndexedBase(new))
+
+
+def _variants(plhs: sp.Expr, prhs: sp.Expr):
+    """(description, lhs, rhs) with one name replaced by one it is often confused with,
+    or the E of a derivative replaced by the quantity the chain rule meant."""
+    for side, expr in (("right", prhs), ("left", plhs)):
+        for base in sorted({str(i.base) for i in expr.atoms(sp.Indexed)}):
+            for other in SWAPS.get(base, ()):
+                new = _rename(expr, base, other)
+                yield (f"a quantity in place of another: {base} is written where {other} "
+                       f"belongs (on the {side})", *((plhs, new) if side == "right" else (new, prhs)))
+        for der in expr.atoms(sp.Derivative):
+            if str(der.expr) == "E":
+                for q in sorted({i for i in (plhs, prhs)[0].atoms(sp.Indexed)} |
+                                {i for i in prhs.atoms(sp.Indexed)}, key=str):
+                    if q == der.variables[0]:
+                        continue
+                    new = expr.xreplace({der: sp.Derivative(q, der.variables[0], evaluate=False)})
+                    yield (f"a quantity in place of another: ∂E/∂{der.variables[0]} is written "
+                           f"where ∂{q}/∂{der.variables[0]} belongs (on the {side})",
+                           *((plhs, new) if side == "right" else (new, prhs)))
 
 
 def _ground(expr: sp.Expr) -> sp.Expr:
