@@ -103,12 +103,21 @@ def _primes_on_baseline(node: ET.Element) -> None:
             prime.attrib.update(lspace="0", rspace="0")
 
 
+TALL = ("mfrac", "munder", "mover", "munderover", "mtable")
+
+
 def _tight_fences(node: ET.Element) -> None:
-    """No space inside ``\\left( \\right)``: fences are set like TeX's delimiters."""
-    for child in node.iter():
-        if _local(child.tag) == "mo" and child.get("fence") == "true":
-            child.set("lspace", "0")
-            child.set("rspace", "0")
+    """No space inside ``\\left( \\right)``, and a fence around nothing tall keeps its
+    normal size (Chromium pads a stretched parenthesis even around ``d_k - O_k``);
+    around a fraction or a sum it still stretches, as TeX's ``\\left`` does."""
+    for row in node.iter():
+        fences = [c for c in row if _local(c.tag) == "mo" and c.get("fence") == "true"]
+        for fence in fences:
+            fence.set("lspace", "0")
+            fence.set("rspace", "0")
+        if fences and not any(_local(d.tag) in TALL for d in row.iter()):
+            for fence in fences:
+                fence.set("stretchy", "false")
 
 
 def _unary_signs(node: ET.Element) -> None:
