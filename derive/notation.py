@@ -36,7 +36,8 @@ class Notation:
     matrix_error: str = "e"
     matrix_weights: tuple[str, ...] = ()
     book_layout: bool = False
-    """The book's weight matrices are (next layer) x (previous layer)."""
+    """The book's weight matrices are (next layer) x (previous layer), and its
+    learning rate absorbs the power rule's constant (see :func:`update_scale`)."""
     scalar_output: bool = False
     loss: str = "sse"
     activation_default: str = "sigmoid"
@@ -155,3 +156,17 @@ def network_for(notation: Notation, **options):
     options.setdefault("loss", notation.loss)
     options.setdefault("scalar_output", notation.scalar_output)
     return build(**options)
+
+
+def update_scale(notation: Notation, loss):
+    """What Δw means: ``Δw = -η · scale · ∂E/∂w``.  1 in the notes; the book
+    (``rashid``) absorbs the power rule's constant c = ∂²ℓ/∂o² into α
+    (c = 2 for Σ(t - o)^2), so its Δw is -α (∂E/∂w) / c."""
+    import sympy as sp
+
+    from .functions import o
+
+    if not notation.book_layout:
+        return sp.Integer(1)
+    c = sp.diff(loss.term, o, 2)
+    return 1 / c if c.is_number and c != 0 else sp.Integer(1)

@@ -116,6 +116,10 @@ def _compile(e: sp.Expr):  # noqa: C901 - one branch per kind of node, like a pr
     if isinstance(e, sp.KroneckerDelta):
         a, b = _compile(e.args[0]), _compile(e.args[1])
         return lambda pt, env: 1.0 if a(pt, env) == b(pt, env) else 0.0
+    if isinstance(e, (sp.Min, sp.Max)):
+        parts = [_compile(a) for a in e.args]
+        pick = min if isinstance(e, sp.Min) else max
+        return lambda pt, env: pick(p(pt, env) for p in parts)
     if isinstance(e, sp.Piecewise):
         branches = [(_compile(v), c) for v, c in e.args]
 

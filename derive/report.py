@@ -182,10 +182,13 @@ def build(d: Derivation, notation: Notation, steps: bool = False) -> Report:
     if steps:
         from .steps import hidden_steps, output_steps
 
+        from .notation import update_scale
+
+        scale = update_scale(notation, d.network.loss)
         blocks.append(Heading("steps_output"))
-        blocks.extend(output_steps(d))
+        blocks.extend(output_steps(d, scale))
         if d.depth >= 2:
             blocks.append(Heading("steps_hidden"))
-            blocks.extend(hidden_steps(d))
+            blocks.extend(hidden_steps(d, scale))
     return Report(notation, d, tuple(blocks))
 

@@ -53,7 +53,15 @@ def _one_output(steps: list[Step], d: Derivation) -> tuple[Step, ...]:
     return tuple(Step(sc(s.lhs), tuple(sc(r) for r in s.rhs), s.rule) for s in steps)
 
 
-def output_steps(d: Derivation) -> tuple[Step, ...]:
+def _scaled(chain: tuple, scale: sp.Expr) -> tuple:
+    """An update chain under a notation whose Δw carries a constant (the book's ½)."""
+    if scale == 1:
+        return chain
+    return tuple(Factors((Factor(scale, "const"),) + f.factors, f.sign)
+                 if isinstance(f, Factors) else scale * f for f in chain)
+
+
+def output_steps(d: Derivation, scale: sp.Expr = sp.Integer(1)) -> tuple[Step, ...]:
     """∂E/∂W^L_{jk}, from the expanded error to the matrix update."""
     L = d.depth
     j, k, n = S.index(L - 1), S.index(L), S.index(L, 3)
@@ -97,14 +105,14 @@ def output_steps(d: Derivation) -> tuple[Step, ...]:
     grad = d.equation(f"grad_W{L}")
     steps.append(Step(dE, grad.rhs, "define_delta"))
     upd = d.equation(f"update_W{L}")
-    steps.append(Step(upd.lhs, (-S.eta * dE,) + upd.rhs, "update_rule"))
+    steps.append(Step(upd.lhs, _scaled((-S.eta * dE,) + upd.rhs, scale), "update_rule"))
     if not d.network.scalar_output:
         (mat,) = [e for e in matrix_equations(d) if e.key == f"matrix_update_W{L}"]
         steps.append(Step(mat.lhs, mat.rhs, "matrix_form"))
     return _one_output(steps, d)
 
 
-def hidden_steps(d: Derivation) -> tuple[Step, ...]:
+def hidden_steps(d: Derivation, scale: sp.Expr = sp.Integer(1)) -> tuple[Step, ...]:
     """∂E/∂W^{L-1}_{ij}: the error term of the hidden layer and its update."""
     L = d.depth
     h = L - 1
@@ -129,7 +137,7 @@ def hidden_steps(d: Derivation) -> tuple[Step, ...]:
     upd = d.equation(f"update_W{h}")
     expanded = d.equation(f"update_W{h}_expanded") if h > 0 else None
     chain = (-S.eta * dE,) + upd.rhs + (expanded.rhs if expanded else ())
-    steps.append(Step(upd.lhs, chain, "update_rule"))
+    steps.append(Step(upd.lhs, _scaled(chain, scale), "update_rule"))
     if not d.network.scalar_output:
         for eq in matrix_equations(d):
             if eq.key in (f"matrix_delta{h}", f"matrix_update_W{h}"):

@@ -195,11 +195,11 @@ class World:
             body = self.translate(expr.function)
             fresh = sp.Symbol(f"{dummy.name}'{next(_fresh)}")
             body = body.xreplace({dummy: fresh})
-            layer = _dummy_layer(body, fresh)
-            if layer is None:
-                layer = self.layer_of_letter(dummy)
+            layers = _dummy_layers(body, fresh) or {self.layer_of_letter(dummy)}
+            layer = max(layers)
             if str(lo) == "_lo" or not (lo.free_symbols or hi.free_symbols):
-                lo, hi = sp.Integer(0), S.width(layer) - 1  # bounds as written: the layer
+                # the layer's nodes; where the indices disagree (a slip), the nodes all share
+                lo, hi = sp.Integer(0), sp.Min(*[S.width(n) for n in layers]) - 1
             else:
                 lo, hi = self.translate(lo), self.translate(hi)
             if self.network.scalar_output and layer == self.network.depth:
@@ -244,14 +244,9 @@ class World:
         return expr
 
     def update_scale(self) -> sp.Expr:
-        """The book (notation rashid) absorbs the power rule's constant into α:
-        its Δw is -α (∂E/∂w) / c with c = ∂²(loss term)/∂o², 2 for Σ(t - o)^2."""
-        if self.notation.name != "rashid":
-            return sp.Integer(1)
-        from ..functions import o
+        from ..notation import update_scale
 
-        c = sp.diff(self.network.loss.term, o, 2)
-        return 1 / c if c.is_number and c != 0 else sp.Integer(1)
+        return update_scale(self.notation, self.network.loss)
 
     def loss(self) -> sp.Expr:
         from ..derivation import _loss
@@ -341,17 +336,20 @@ def _free_variable(var: sp.Symbol, world: World) -> bool:
     return False
 
 
-def _dummy_layer(body: sp.Expr, dummy: sp.Symbol) -> int | None:
+def _dummy_layers(body: sp.Expr, dummy: sp.Symbol) -> set[int]:
+    """The layers whose nodes a summation index runs over, from where it is used."""
+    layers = set()
     for e in sp.preorder_traversal(body):
-        if isinstance(e, sp.Indexed) and dummy in e.indices:
+        if isinstance(e, sp.Indexed):
             kind, layer = S.kind_of(e.base), S.layer_of(e.base)
-            if kind == "W":
-                return layer - 1 if e.indices[0] == dummy else layer
-            if kind in ("O", "net", "delta", "b"):
-                return layer
-            if kind == "d":
-                return None
-    return None
+            for pos, i in enumerate(e.indices):
+                if i != dummy:
+                    continue
+                if kind == "W":
+                    layers.add(layer - 1 if pos == 0 else layer)
+                elif kind in ("O", "net", "delta", "b"):
+                    layers.add(layer)
+    return layers
 
 
 def _fresh_sums(expr: sp.Expr) -> sp.Expr:

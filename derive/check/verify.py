@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import sympy as sp
@@ -85,17 +84,22 @@ def _is_index(s: sp.Symbol) -> bool:
     return s.name.rstrip("'0123456789") in "ijklmnpq" and len(s.name.rstrip("'0123456789")) == 1
 
 
-def _index_layer(expr: sp.Expr, idx: sp.Symbol, world: World) -> int:
+def _index_layers(expr: sp.Expr, idx: sp.Symbol, world: World) -> set[int]:
+    """Every layer whose nodes ``idx`` runs over somewhere in ``expr``."""
+    layers = set()
     for e in sp.preorder_traversal(expr):
-        if isinstance(e, sp.Indexed) and idx in e.indices:
+        if isinstance(e, sp.Indexed):
             kind, layer = S.kind_of(e.base), S.layer_of(e.base)
-            if kind == "W":
-                return layer - 1 if e.indices[0] == idx else layer
-            if kind in ("O", "net", "b"):
-                return layer
-            if kind == "d":
-                return world.network.depth
-    return world.layer_of_letter(idx)
+            for pos, i in enumerate(e.indices):
+                if i != idx:
+                    continue
+                if kind == "W":
+                    layers.add(layer - 1 if pos == 0 else layer)
+                elif kind in ("O", "net", "b"):
+                    layers.add(layer)
+                elif kind == "d":
+                    layers.add(world.network.depth)
+    return layers or {world.layer_of_letter(idx)}
 
 
 def _values(expr, env_list, points):
@@ -179,9 +183,8 @@ class Checker:
         for pt in self.points:
             env = {}
             for idx in sorted(free, key=str):
-                layer = _index_layer(lhs + rhs if isinstance(lhs + rhs, sp.Expr) else lhs, idx,
-                                     self.world)
-                env[idx] = self._rng.randrange(pt.widths[layer])
+                layers = _index_layers(lhs + rhs, idx, self.world)
+                env[idx] = self._rng.randrange(min(pt.widths[n] for n in layers))
             envs.append(env)
         return envs
 
@@ -191,7 +194,7 @@ class Checker:
         free_l, free_r = _free_indices(lhs), _free_indices(rhs)
         free = free_l | free_r
         # plain real variables (the x of d/dx sigmoid(x)) get random values too
-        reals = {s for s in (lhs - rhs).free_symbols
+        reals = {s for s in lhs.free_symbols | rhs.free_symbols
                  if isinstance(s, sp.Symbol) and s.name in REAL_VARIABLES and s not in free}
         envs = self._envs(free, lhs, rhs)
         for env in envs:
@@ -217,7 +220,7 @@ class Checker:
                for k, val in envs[worst].items()},
             "lhs": float(lv[worst]), "rhs": float(rv[worst]),
         }
-        v.difference = _short(lhs - rhs)
+        v.difference = self._show(lhs - rhs)
         v.diagnosis = self._diagnose(lhs, rhs, lv, rv, envs, free_l, free_r, plhs, prhs)
         return v
 
@@ -239,6 +242,52 @@ class Checker:
                     "derivatives agree, but the equation does not hold)")
         return ""
 
+    def _show(self, expr: sp.Expr) -> str:
+        """An expression in the notation's own LaTeX (``O_{k}``, not ``O2[k]``)."""
+        from ..printing.latex import printer
+
+        from ..derivation import _rewrite_in_outputs
+        from .meaning import _dummy_layers
+
+        expr = _ground(expr)
+        for layer, act in enumerate(self.world.network.activations, start=1):
+            expr = _rewrite_in_outputs(expr, layer, act)  # f'(net_k) -> O_k (1 - O_k)
+        expr = expr.replace(  # the verifier's fresh dummies -> the notation's letters
+            lambda e: isinstance(e, sp.Sum) and _dummy_layers(e.function, e.limits[0][0]),
+            lambda e: e.xreplace({e.limits[0][0]: S.index(
+                max(_dummy_layers(e.function, e.limits[0][0])), 1)}))
+        letters = {i: S.index(self.world.letters[i.name]) for i in expr.atoms(sp.Symbol)
+                   if i.name in self.world.letters}
+        expr = expr.xreplace(letters)
+        free = frozenset(letters.values())
+        try:
+            text = printer(self.world.notation, free=free).doprint(sp.factor_terms(expr))
+        except Exception:  # noqa: BLE001 - fall back to SymPy's plain form
+            text = sp.sstr(_ground(expr))
+        return text if len(text) <= 300 else text[:297] + "..."
+
+    def _holds_with(self, plhs, new_rhs, lv, envs) -> bool:
+        try:
+            b = self.world.translate(new_rhs)
+            return bool(np.allclose(lv, _values(b, envs, self.points), rtol=1e-9, atol=1e-12))
+        except (NotDefined, TypeError, KeyError, IndexError, ValueError):
+            return False
+
+    def _transposed(self, plhs, prhs, lv, envs) -> str:
+        """A weight written w_{kj} for w_{jk}, or two index letters swapped on the right."""
+        for item in sorted(prhs.atoms(sp.Indexed), key=str):
+            if len(item.indices) == 2 and item.indices[0] != item.indices[1]:
+                flipped = item.base[item.indices[::-1]]
+                if self._holds_with(plhs, prhs.xreplace({item: flipped}), lv, envs):
+                    return f"transposed index: {_tex(item)} should be {_tex(flipped)}"
+        letters = sorted({i for e in prhs.atoms(sp.Indexed) for i in e.indices if i.is_Symbol}
+                         & plhs.atoms(sp.Symbol), key=str)
+        for n, a in enumerate(letters):
+            for b in letters[n + 1:]:
+                if self._holds_with(plhs, prhs.xreplace({a: b, b: a}), lv, envs):
+                    return f"transposed index: {a} and {b} are swapped on the right"
+        return ""
+
     def _quantity_swap(self, plhs, prhs, lv, rv, envs) -> str:
         for description, new_l, new_r in _variants(plhs, prhs):
             try:
@@ -257,18 +306,14 @@ class Checker:
         term = self._one_term(plhs, rhs, envs, rv)
         if term:
             return term
-        for summed in prhs.atoms(sp.Sum):
-            dummy = summed.limits[0][0]
-            if dummy in plhs.free_symbols and summed.function.has(dummy):
-                return (f"the sum runs over {dummy}, which the left side keeps free: "
-                        f"only the term {dummy} survives, so there is nothing to sum")
         if free_l != free_r:
             extra = ", ".join(sorted(map(str, (free_r - free_l) | (free_l - free_r))))
             wrong_sum = _wrong_sum(prhs) or _wrong_sum(plhs)
             if wrong_sum:
                 return wrong_sum
             swapped = self._quantity_swap(plhs, prhs, lv, rv, envs)
-            return swapped or f"the two sides have different free indices ({extra})"
+            return swapped or _kept_free(plhs, prhs) or (
+                f"the two sides have different free indices ({extra})")
         if nonzero.any():
             ratio = lv[nonzero] / rv[nonzero]
             if np.allclose(ratio, ratio[0], rtol=1e-7):
@@ -280,20 +325,12 @@ class Checker:
                 frac = sp.nsimplify(r, tolerance=1e-9, rational=True)
                 return (f"off by a constant factor: left = {frac} × right"
                         + (" (a factor 2 was dropped)" if frac in (2, sp.Rational(1, 2)) else ""))
-        wrong_sum = _wrong_sum(prhs) or _wrong_sum(plhs)
+        wrong_sum = _wrong_sum(prhs) or _wrong_sum(plhs) or _kept_free(plhs, prhs)
         if wrong_sum:
             return wrong_sum
-        # a transposed index: swap two free indices on the right
-        idx = sorted(free_r, key=str)
-        for a in range(len(idx)):
-            for b in range(a + 1, len(idx)):
-                swapped = rhs.xreplace({idx[a]: idx[b], idx[b]: idx[a]})
-                try:
-                    sv = _values(swapped, envs, self.points)
-                except (IndexError, KeyError):
-                    continue
-                if np.allclose(lv, sv, rtol=1e-9, atol=1e-12):
-                    return f"transposed index: {idx[a]} and {idx[b]} are swapped on the right"
+        transposed = self._transposed(plhs, prhs, lv, envs)
+        if transposed:
+            return transposed
         swapped = self._quantity_swap(plhs, prhs, lv, rv, envs)
         if swapped:
             return swapped
@@ -302,7 +339,7 @@ class Checker:
             try:
                 ratio = sp.factor(sp.cancel(_ground(lhs) / _ground(rhs)))
                 if sp.count_ops(ratio) <= 12 and ratio != 1:
-                    return f"a missing factor: left = right × {_short(ratio)}"
+                    return f"a missing factor: left = right × {self._show(ratio)}"
             except (sp.PolynomialError, TypeError):
                 pass
         return ""
@@ -345,6 +382,20 @@ def _ground(expr: sp.Expr) -> sp.Expr:
                         lambda e: S.O(int(str(e.func)[1:]))[e.args[0].indices[0]])
 
 
+def _tex(item: sp.Indexed) -> str:
+    return f"{item.base}_{{{''.join(map(str, item.indices))}}}"
+
+
+def _kept_free(plhs: sp.Expr, prhs: sp.Expr) -> str:
+    for one, other, side in ((prhs, plhs, "left"), (plhs, prhs, "right")):
+        for summed in one.atoms(sp.Sum):
+            dummy = summed.limits[0][0]
+            if dummy in other.atoms(sp.Symbol) and summed.function.has(dummy):
+                return (f"the sum runs over {dummy}, which the {side} side keeps free: "
+                        f"only the term {dummy} survives, so there is nothing to sum")
+    return ""
+
+
 def _wrong_sum(parsed: sp.Expr) -> str:
     for s in parsed.atoms(sp.Sum):
         dummy = s.limits[0][0]
@@ -361,9 +412,3 @@ def _symbolic_zero(diff: sp.Expr) -> bool:
         return sp.expand(diff) == 0
     except Exception:  # noqa: BLE001 - any failure just means "not shown symbolically"
         return False
-
-
-@lru_cache(maxsize=2048)
-def _short(expr: sp.Expr) -> str:
-    text = sp.sstr(_ground(expr))
-    return text if len(text) <= 200 else text[:197] + "..."

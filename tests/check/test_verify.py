@@ -1,0 +1,184 @@
+"""`derive check`: the notes as a corpus, textbook facts, and the tool's own output."""
+
+from __future__ import annotations
+
+import io
+import json
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from derive.check.extract import Relation, find_formulas, split_relations
+from derive.check.verify import Checker
+from derive.cli import main
+
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="shared/seeds not present")
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def verdict(notation: str, lhs: str, rhs: str):
+    return Checker(notation).check(Relation(1, lhs, "=", rhs, f"{lhs} = {rhs}"))
+
+
+def note(prefix: str) -> Path:
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    return path
+
+
+def verdicts_of(path: Path, notation: str) -> dict[int, list]:
+    checker = Checker(notation)
+    out: dict[int, list] = {}
+    for formula in find_formulas(path.read_text(encoding="utf-8")):
+        for rel in split_relations(formula):
+            out.setdefault(rel.line, []).append(checker.check(rel))
+    return out
+
+
+# -- the notes --------------------------------------------------------------------
+
+
+@needs_seeds
+def test_note_004_results_hold_and_slips_fail():
+    v = verdicts_of(note("004"), "doc004")
+    statuses = {line: [x.status for x in vs] for line, vs in v.items()}
+    assert statuses[65] == ["holds"]  # Δw_jk = η δ_k O_j
+    assert statuses[63] == ["holds"]  # δ_k = (d_k - O_k) f'(net_k)
+    assert statuses[60] == ["holds", "holds"]  # f'(net) = O(1 - O)
+    assert "holds" in statuses[53]  # Δv_ij = η O_i f'(net_j) Σ_k δ_k w_jk
+    (slip,) = v[67]  # Σ_{i=0}^{K-1} δ_k w_jk
+    assert slip.status == "fails" and "wrong summation index" in slip.diagnosis
+    by_text = {x.rhs.strip(): x for x in v[53]}
+    w_for_v = [x for x in v[53] if "w_{ij}" in x.rhs]
+    assert w_for_v and w_for_v[0].status == "fails"
+    assert "w is written where v belongs" in w_for_v[0].diagnosis
+    wrong_chain = [x for x in v[53] if x.rhs.strip().startswith("-\\frac{\\partial E}{\\partial net_j}f'")]
+    assert wrong_chain and wrong_chain[0].status == "fails"
+    assert by_text  # the chain was split into links
+    defs = [x for x in v[41]]
+    assert defs[0].status == "definition"
+
+
+@needs_seeds
+def test_note_000_and_001_the_dropped_two_and_other_slips():
+    v = verdicts_of(note("000"), "rashid")
+    assert [x.status for x in v[111]] == ["fails"]
+    assert "factor 2 was dropped" in v[111][0].diagnosis
+    assert v[211][0].status == "fails"  # ∂x/∂y = 2y should be ∂f/∂y
+    assert v[58][0].status == "fails" and "only the term" in v[58][0].diagnosis
+    assert v[100][0].status == "fails"  # 1 - sigmoid(Σ_j W_jk) lost its O_j
+    assert all(x.status == "holds" for x in v[79])  # power rule
+    assert v[95][0].status == "holds"  # sigmoid' = sigmoid (1 - sigmoid)
+    w = verdicts_of(note("001"), "rashid")
+    assert w[81][0].status == "holds"  # the book's ΔW, the 2 absorbed into α
+    assert w[86][0].status == "fails" and "factor 2" in w[86][0].diagnosis
+
+
+@needs_seeds
+def test_note_003():
+    v = verdicts_of(note("003"), "doc003")
+    assert v[141][0].status == "holds"  # ΔW¹_ij = α(d - y) W²_j Φ'_j x_i
+    assert v[132][0].status == "holds"  # ∂h_j/∂W¹_ij = Φ'_j x_i
+    summed = [x for x in v[136] if x.status == "fails"]
+    assert summed and "keeps free" in summed[0].diagnosis
+    assert v[66][0].status == "fails"  # E = (d - y)^2, the ½ is added later
+
+
+@needs_seeds
+def test_note_002_has_its_formulas_as_images():
+    code, out, err = run("check", "--file", str(note("002")))
+    assert code == 2 and "nothing checkable" in err
+
+
+# -- textbook facts beyond the notes, and broken variants -----------------------
+
+
+@pytest.mark.parametrize("notation, lhs, rhs, status", [
+    ("doc004", r"\frac{\partial E}{\partial w_{jk}}", r"-\delta_k O_j", "holds"),
+    ("doc004", r"\frac{\partial E}{\partial w_{jk}}", r"\delta_k O_j", "fails"),
+    ("doc004", r"\delta_j", r"O_j(1-O_j)\sum_k \delta_k w_{jk}", "holds"),
+    ("doc004", r"\delta_j", r"O_j(1-O_j)\sum_k \delta_k w_{kj}", "fails"),
+    ("doc004", r"\frac{d}{dx}\tanh(x)", r"1 - \tanh(x)^2", "holds"),
+    ("doc004", r"\frac{d}{dx}\tanh(x)", r"1 - \tanh(x)", "fails"),
+    ("doc004", r"\frac{\partial E}{\partial O_k}", r"O_k - d_k", "holds"),
+    ("rashid", r"\frac{\partial E}{\partial o_k}", r"-2(t_k - o_k)", "holds"),
+    ("rashid", r"\frac{\partial E}{\partial o_k}", r"-(t_k - o_k)", "fails"),
+])
+def test_textbook_facts(notation, lhs, rhs, status):
+    assert verdict(notation, lhs, rhs).status == status
+
+
+def test_diagnoses():
+    assert "sign" in verdict("doc004", r"\frac{\partial E}{\partial w_{jk}}",
+                             r"\delta_k O_j").diagnosis
+    assert "factor" in verdict("doc004", r"\frac{\partial E}{\partial w_{jk}}",
+                               r"-2\delta_k O_j").diagnosis
+    assert "missing factor" in verdict("doc004", r"\delta_k", r"d_k - O_k").diagnosis
+    assert "w is written where v belongs" in verdict(
+        "doc004", r"\frac{\partial E}{\partial v_{ij}}",
+        r"-\delta_j \frac{\partial net_j}{\partial w_{ij}}").diagnosis
+    assert "transposed index: w_{kj} should be w_{jk}" in verdict(
+        "doc004", r"\delta_j", r"O_j(1-O_j)\sum_k \delta_k w_{kj}").diagnosis
+    assert "j and k are swapped" in verdict(
+        "doc004", r"\Delta w_{jk}", r"\eta \delta_{j} O_{k}").diagnosis
+
+
+# -- the tool's own output -----------------------------------------------------
+
+
+@pytest.mark.parametrize("notation", ["doc004", "rashid", "doc003"])
+def test_everything_the_tool_prints_holds(notation, tmp_path):
+    code, out, _ = run("latex", "--notation", notation, "--steps")
+    assert code == 0
+    path = tmp_path / "out.tex"
+    path.write_text(out, encoding="utf-8")
+    code, report, _ = run("check", "--notation", notation, "--file", str(path), "--json")
+    data = json.loads(report)
+    statuses = [r["status"] for r in data["relations"]]
+    assert "fails" not in statuses, [r for r in data["relations"] if r["status"] == "fails"]
+    assert statuses.count("holds") >= 5
+    assert code == 0
+
+
+@pytest.mark.parametrize("change", ["factor", "sign"])
+def test_a_perturbed_printed_equation_fails(change):
+    code, out, _ = run("latex")
+    lines = [ln[3:-3] for ln in out.splitlines() if ln.startswith(r"\[ \Delta v_{ij} = \eta")]
+    lhs, rhs = lines[0].split(" = ", 1)
+    rhs = rhs.split(" = ")[0]
+    broken = f"2 {rhs}" if change == "factor" else f"-{rhs}"
+    v = verdict("doc004", lhs, broken)
+    assert v.status == "fails"
+    assert ("factor" if change == "factor" else "sign") in v.diagnosis
+
+
+def test_a_transposed_index_fails():
+    v = verdict("doc004", r"\Delta w_{jk}", r"\eta \delta_{j} O_{k}")
+    assert v.status == "fails" and "swapped" in v.diagnosis
+
+
+# -- the command line -----------------------------------------------------------
+
+
+def test_cli_exit_codes():
+    assert run("check", r"\Delta w_{jk} = \eta \delta_k O_j")[0] == 0
+    assert run("check", r"\Delta w_{jk} = -\eta \delta_k O_j")[0] == 1
+    code, _, err = run("check", r"x = \frac{a}{")
+    assert code == 2 and err.count("\n") == 1 and "column" in err
+    code, _, err = run("check", "--file", "no/such/note.md")
+    assert code == 2 and "no such file" in err
+    code, _, err = run("check", r"\Delta w_{jk} \approx \eta \delta_k O_j")
+    assert code == 2
+
+
+def test_json_output():
+    code, out, _ = run("check", "--json", r"\delta_k = (d_k - O_k) O_k (1 - O_k)")
+    data = json.loads(out)
+    assert code == 0 and data["relations"][0]["status"] == "holds"
