@@ -29,7 +29,10 @@ function: an identity that fails for it fails for Φ in general."""
 
 
 @lru_cache(maxsize=None)
-def _lambda(expr: sp.Expr):
+def _activation_fn(act: Activation, derivative: bool):
+    """f or f' of a row as a NumPy function, built once per row."""
+    base = GENERIC if act.expr is None else act.expr
+    expr = sp.diff(base, x) if derivative else base
     return sp.lambdify(x, expr, modules=["numpy", {"erf": np.vectorize(math.erf)}])
 
 
@@ -45,10 +48,7 @@ class Point:
     """Symbol -> value (``eta``, index symbols while summing)."""
 
     def activation(self, layer: int, value: float, derivative: bool = False) -> float:
-        act = self.activations[layer - 1]
-        base = GENERIC if act.expr is None else act.expr
-        expr = sp.diff(base, x) if derivative else base
-        return float(_lambda(expr)(value))
+        return float(_activation_fn(self.activations[layer - 1], derivative)(value))
 
 
 def evaluate(expr: sp.Expr, point: Point, env: dict | None = None) -> float:

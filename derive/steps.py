@@ -61,6 +61,14 @@ def _scaled(chain: tuple, scale: sp.Expr) -> tuple:
                  if isinstance(f, Factors) else scale * f for f in chain)
 
 
+def _scaled_outer(chain: tuple, scale: sp.Expr) -> tuple:
+    from dataclasses import replace
+
+    from .matrix import Outer
+
+    return tuple(replace(n, scale=scale * n.scale) if isinstance(n, Outer) else n for n in chain)
+
+
 def output_steps(d: Derivation, scale: sp.Expr = sp.Integer(1)) -> tuple[Step, ...]:
     """∂E/∂W^L_{jk}, from the expanded error to the matrix update."""
     L = d.depth
@@ -108,7 +116,7 @@ def output_steps(d: Derivation, scale: sp.Expr = sp.Integer(1)) -> tuple[Step, .
     steps.append(Step(upd.lhs, _scaled((-S.eta * dE,) + upd.rhs, scale), "update_rule"))
     if not d.network.scalar_output:
         (mat,) = [e for e in matrix_equations(d) if e.key == f"matrix_update_W{L}"]
-        steps.append(Step(mat.lhs, mat.rhs, "matrix_form"))
+        steps.append(Step(mat.lhs, _scaled_outer(mat.rhs, scale), "matrix_form"))
     return _one_output(steps, d)
 
 
@@ -141,5 +149,5 @@ def hidden_steps(d: Derivation, scale: sp.Expr = sp.Integer(1)) -> tuple[Step, .
     if not d.network.scalar_output:
         for eq in matrix_equations(d):
             if eq.key in (f"matrix_delta{h}", f"matrix_update_W{h}"):
-                steps.append(Step(eq.lhs, eq.rhs, "matrix_form"))
+                steps.append(Step(eq.lhs, _scaled_outer(eq.rhs, scale), "matrix_form"))
     return _one_output(steps, d)

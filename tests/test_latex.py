@@ -59,7 +59,7 @@ NOTE_LINES = {
     "rashid": [
         r"\frac{\partial E}{\partial W_{j,k}} = -2 \left(t_{k} - o_{k}\right) o_{k} \left(1 - o_{k}\right) o_{j}",
         r"\Delta W_{j,k} = \alpha \left(t_{k} - o_{k}\right) o_{k} \left(1 - o_{k}\right) o_{j}",
-        r"e_{hidden} = W_{\text{ho}}^{T} \cdot E_{k}",
+        r"e_{\text{hidden}} = W_{\text{ho}}^{T} \cdot E_{k}",
         r"\cdot O_{j}^{T}",
         r"\approx",
     ],

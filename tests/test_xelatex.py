@@ -64,11 +64,6 @@ def test_chinese_document_compiles(tmp_path, notation):
     assert "ctexart" in log
 
 
-@pytest.mark.xfail(
-    reason="captions such as '克罗内克 δ' put Greek in text mode, which the "
-    "document's Latin Modern text font lacks (report_latex.document)",
-    strict=False,
-)
 def test_no_missing_glyphs(tmp_path):
     log = xelatex(tmp_path, document("--steps"))
     assert not re.findall(r"Missing character: There is no (\S+)", log)

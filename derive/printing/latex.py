@@ -110,6 +110,9 @@ class NotationLatexPrinter(LatexPrinter):
             return self.notation.lr
         if name.startswith("N") and name[1:].isdigit():
             return self._layer_letter(int(name[1:])).upper()
+        head, _, sub = name.partition("_")
+        if sub.isalpha() and len(sub) >= 3:  # a word as subscript: e_{\text{hidden}}
+            return rf"{head}_{{\text{{{sub}}}}}"
         return super()._print_Symbol(expr, style=style)
 
     def _print_Function(self, expr: sp.Function, exp: str | None = None) -> str:
@@ -266,7 +269,8 @@ class NotationLatexPrinter(LatexPrinter):
         if self._settings["batch"]:  # summed over the rows of a batch: O^T Delta
             body = rf"{_transposed(col_text, col)} {row_text}"
         elif self.notation.book_layout:
-            col_text = rf"\left({col_text}\right)"
+            if not (isinstance(col, Vec) and isinstance(col.expr, sp.Indexed)):
+                col_text = rf"\left({col_text}\right)"
             body = rf"{col_text} \cdot {_sup_t(row_text)}"
         else:
             body = rf"{col_text} {_transposed(row_text, row)}"

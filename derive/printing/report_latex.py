@@ -47,8 +47,11 @@ def render(report: Report, lang: str = "en") -> str:
 
 
 def _tex_escape(text: str) -> str:
+    """Our own prose for text mode; the Greek letters it names go into math mode,
+    since text fonts (Latin Modern) have no Greek glyphs."""
     for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"),
-                 ("#", r"\#"), ("$", r"\$"), ("{", r"\{"), ("}", r"\}")):
+                 ("#", r"\#"), ("$", r"\$"), ("{", r"\{"), ("}", r"\}"),
+                 ("δ", r"$\delta$"), ("η", r"$\eta$"), ("α", r"$\alpha$"), ("Σ", r"$\Sigma$")):
         text = text.replace(a, b)
     return text
 
