@@ -22,14 +22,14 @@ from __future__ import annotations
 __all__ = ["build", "derive", "explain", "Network", "PRESETS"]
 
 
-def explain(notation: str = "doc004", steps: bool = False, **network):
+def explain(notation: str = "doc004", steps: bool = False, lang: str = "en", **network):
     """The report a notation's notes would show, for a network built from
     ``network`` options (``activation``, ``output_activation``, ``loss``,
     ``widths``, ``bias``).  In Jupyter it displays itself (``_repr_latex_``,
     ``_repr_html_``)::
 
         import derive
-        derive.explain("doc004", steps=True, activation="tanh")
+        derive.explain("doc004", steps=True, lang="zh", activation="tanh")
     """
     from .derivation import derive as _derive
     from .notation import PRESETS as _presets
@@ -37,7 +37,7 @@ def explain(notation: str = "doc004", steps: bool = False, **network):
     from .report import build as _report
 
     preset = _presets[notation]
-    return _report(_derive(network_for(preset, **network)), preset, steps=steps)
+    return _report(_derive(network_for(preset, **network)), preset, steps=steps, lang=lang)
 
 
 def __getattr__(name: str):

@@ -34,6 +34,8 @@ class Report:
     notation: Notation
     derivation: Derivation
     blocks: tuple
+    lang: str = "en"
+    """The language of headings and captions when the report displays itself."""
 
     def _repr_latex_(self) -> str:
         """Jupyter: the equations as one LaTeX display."""
@@ -45,7 +47,7 @@ class Report:
         """Jupyter: headings, captions and MathML."""
         from .printing.html import fragment
 
-        return fragment(self)
+        return fragment(self, self.lang)
 
 
 def matrix_equations(d: Derivation) -> tuple[Equation, ...]:
@@ -137,7 +139,7 @@ def _activation_names(notation: Notation, d: Derivation) -> Notation:
     return replace(notation, activation=names)
 
 
-def build(d: Derivation, notation: Notation, steps: bool = False) -> Report:
+def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "en") -> Report:
     notation = _activation_names(for_depth(notation, d.depth), d)
     blocks: list = []
     equations = {e.key: e for e in d.equations}
@@ -190,5 +192,5 @@ def build(d: Derivation, notation: Notation, steps: bool = False) -> Report:
         if d.depth >= 2:
             blocks.append(Heading("steps_hidden"))
             blocks.extend(hidden_steps(d, scale))
-    return Report(notation, d, tuple(blocks))
+    return Report(notation, d, tuple(blocks), lang)
 
