@@ -2,8 +2,10 @@
 
 With no options, regenerate every module of :data:`derive.codegen.COMMITTED`
 into the project's ``generated/``.  ``--activation/--output-activation/--loss``
-choose one combination: a committed one is rewritten in ``generated/``, any
-other needs ``--out DIR``.  ``--check`` renders in memory, prints a unified
+choose one combination, ``--layers 6,5,4,3`` and ``--bias`` a deep network
+(``-a sigmoid,tanh,sigmoid``: one activation per weight layer, or one for
+all): a committed one is rewritten in ``generated/``, any other needs
+``--out DIR``.  ``--check`` renders in memory, prints a unified
 diff and exits 1 when a file is stale; it writes nothing.
 """
 
@@ -35,6 +37,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("-l", "--loss", help=f"{', '.join(LOSSES)} (default sse)")
     parser.add_argument(
+        "--layers",
+        metavar="W0,W1,...",
+        help="widths of every layer, input first (e.g. 784,256,128,10): a module "
+        "with parameters W1, b1, W2, ... for that network (needs --out unless committed)",
+    )
+    parser.add_argument(
+        "--bias", action="store_true", help="give every layer a bias (parameters W1, b1, ...)"
+    )
+    parser.add_argument(
         "--out",
         metavar="DIR",
         type=Path,
@@ -48,6 +59,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force", action="store_true", help="overwrite a generated file that was edited by hand"
     )
+
+
+def _activations(text: str | None) -> list[str] | None:
+    """``-a``: one activation for every hidden layer, or one per weight layer."""
+    if text is None:
+        return None
+    from ..codegen import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+    from ..network import split_top_level
+
+    parts = split_top_level(text)
+    for n, part in enumerate(parts):
+        last = n == len(parts) - 1 and len(parts) > 1
+        choices = OUTPUT_ACTIVATIONS if last else HIDDEN_ACTIVATIONS
+        _activation(part, choices, "output activation" if last else "activation")
+    return parts
 
 
 def _activation(name: str | None, choices: tuple[str, ...], what: str) -> str | None:
@@ -65,16 +91,33 @@ def _activation(name: str | None, choices: tuple[str, ...], what: str) -> str | 
 
 def combo_from(args: argparse.Namespace):
     """The chosen :class:`~derive.codegen.Combo`, or None when none was chosen."""
-    from ..codegen import HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS, Combo
+    from ..codegen import LOSSES, OUTPUT_ACTIVATIONS, Combo
+    from ..network import NetworkError, parse_layers
 
-    if args.activation is None and args.output_activation is None and args.loss is None:
+    chosen = (args.activation, args.output_activation, args.loss, args.layers)
+    if all(a is None for a in chosen) and not args.bias:
         return None
-    hidden = _activation(args.activation, HIDDEN_ACTIVATIONS, "activation") or "sigmoid"
+    try:
+        layers = parse_layers(args.layers) if args.layers is not None else ()
+    except NetworkError as err:
+        raise UsageError(f"derive codegen: {err}") from None
+    depth = len(layers) - 1 if layers else 2
+    acts = _activations(args.activation) or ["sigmoid"]
     output = _activation(args.output_activation, OUTPUT_ACTIVATIONS, "output activation")
+    if len(acts) == depth:  # one per weight layer
+        hidden, output = acts[:-1], output or acts[-1]
+    elif len(acts) == 1:
+        hidden, output = acts, output or acts[0]
+    else:
+        raise UsageError(
+            f"derive codegen: {len(acts)} activations for {depth} weight layers; "
+            "give one for all or one per weight layer"
+        )
+    hidden = hidden[:1] if len(set(hidden)) == 1 else hidden
     loss = args.loss or "sse"
     if loss not in LOSSES:
         raise UsageError(f"derive codegen: unknown loss '{loss}'; choose from {', '.join(LOSSES)}")
-    combo = Combo(hidden, output or hidden, loss)
+    combo = Combo(",".join(hidden) if hidden else output, output, loss, layers, args.bias)
     combo.network()  # NetworkError / ExpressionError: exit 2 with the reason
     return combo
 

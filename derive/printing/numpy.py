@@ -17,6 +17,13 @@ sigmoid never overflows, whichever way it reached the expression.
 time, never when the generated code runs.  The modules a printed expression
 needs are recorded (``module_imports``) and :meth:`imports` turns them into
 import lines.
+
+With the ``namespace`` setting (``"xp"``), every function prints as an
+attribute of that namespace under its array API name (``xp.exp``,
+``xp.atan``, ``xp.expit``) and :attr:`namespace_names` records, for each
+name, the NumPy or SciPy function that implements it: the generated module
+builds its fast NumPy namespace from that table, and fills in the names the
+array API standard lacks (:data:`NOT_IN_ARRAY_API`) for other libraries.
 """
 
 from __future__ import annotations
@@ -30,6 +37,22 @@ from ..matrix import Hadamard, MatVec, Outer, Vec
 
 _ALIASES = {"numpy": "np"}
 """Modules imported under a short name (``import numpy as np``)."""
+
+_ARRAY_API_NAMES = {
+    "arctan": "atan",
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctanh": "atanh",
+    "arcsinh": "asinh",
+    "arccosh": "acosh",
+    "arctan2": "atan2",
+    "power": "pow",
+}
+"""NumPy names that the array API standard spells differently."""
+
+NOT_IN_ARRAY_API = ("expit", "heaviside", "logsumexp")
+"""Names the namespace mode may print that the standard lacks; generated
+modules write them portably (``erf`` has no portable form and is left out)."""
 
 
 class NumPyCodePrinter(NumPyPrinter):
@@ -45,7 +68,14 @@ class NumPyCodePrinter(NumPyPrinter):
         "scalar_names": {},
         # True: a sum over a layer's nodes also sums over the samples (the loss)
         "total_sums": False,
+        # a name such as "xp": functions print as its attributes (array API names)
+        "namespace": None,
     }
+
+    def __init__(self, settings: dict | None = None) -> None:
+        super().__init__(settings)
+        self.namespace_names: dict[str, str] = {}
+        """array API name -> the NumPy/SciPy function (``"atan": "np.arctan"``)."""
 
     def code(self, obj: object) -> str:
         """Code for a SymPy expression or a matrix node; fails on anything unprintable."""
@@ -62,9 +92,14 @@ class NumPyCodePrinter(NumPyPrinter):
         parent, _, name = fqn.rpartition(".")
         if register:
             self.module_imports[parent].add(name)
-        if parent in _ALIASES:
-            return f"{_ALIASES[parent]}.{name}"
-        return name  # imported by name: ``from scipy.special import expit``
+        local = f"{_ALIASES[parent]}.{name}" if parent in _ALIASES else name
+        namespace = self._settings["namespace"]
+        if namespace is None:
+            return local  # imported by name: ``from scipy.special import expit``
+        api = _ARRAY_API_NAMES.get(name, name)
+        if self.namespace_names.setdefault(api, local) != local:
+            raise PrintingError(f"two functions named {api}: {self.namespace_names[api]}, {local}")
+        return f"{namespace}.{api}"
 
     def imports(self) -> list[str]:
         """The import lines for everything printed so far, sorted (isort order)."""
@@ -191,16 +226,21 @@ class NumPyCodePrinter(NumPyPrinter):
         *pairs, (last, cond) = expr.args
         if cond != sp.true:
             raise PrintingError(f"Piecewise without an otherwise branch: {expr}")
+        arrays = sorted(expr.atoms(sp.Indexed), key=str)
+        constant = bool(arrays) and all(v.is_number for v, _ in expr.args)
+        namespace = self._settings["namespace"] is not None
         out = self._print(last)
+        if constant and namespace:
+            # the standard's where() wants an array on one side: the otherwise
+            # branch is a full array of the argument's dtype (and device)
+            out = f"{self._module_format('numpy.full_like')}({self._print(arrays[0])}, {out})"
         for value, cond in reversed(pairs):
             out = (
                 f"{self._module_format('numpy.where')}("
                 f"{self._print(cond)}, {self._print(value)}, {out})"
             )
-        if all(v.is_number for v, _ in expr.args):
-            arrays = sorted(expr.atoms(sp.Indexed), key=str)
-            if arrays:
-                out = f"{out}.astype({self._print(arrays[0])}.dtype)"
+        if constant and not namespace:
+            out = f"{out}.astype({self._print(arrays[0])}.dtype)"
         return out
 
     def _print_Relational(self, expr: sp.core.relational.Relational) -> str:
