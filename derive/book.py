@@ -38,8 +38,9 @@ def equations(d: Derivation) -> tuple[Equation, ...]:
     const, dropped = _without_const(full)
     out: list[Equation] = [Equation("grad_W2", grad.lhs, (full,))]
     if const != 1:
-        out.append(Equation("grad_W2_dropped", grad.lhs / const, (dropped,),
-                            note="dropped_constant"))
+        out.append(
+            Equation("grad_W2_dropped", grad.lhs / const, (dropped,), note="dropped_constant")
+        )
     update = dropped.negated().times(Factor(S.eta, "lr"))
     out.append(Equation("update_W2", S.Delta("W", L)[j, k], (update,), note="book_update"))
 
@@ -48,27 +49,48 @@ def equations(d: Derivation) -> tuple[Equation, ...]:
         tuple(Factor(S.e(L)[k], "error") if f.role == "error" else f for f in update.factors),
         update.sign,
     )
-    out.append(Equation("matrix_book", S.Delta("W", L), (outer(error_vec, j, k),),
-                        note="book_matrix"))
+    out.append(
+        Equation("matrix_book", S.Delta("W", L), (outer(error_vec, j, k),), note="book_matrix")
+    )
     # the book's hidden error e_j = Σ_k W_jk e_k, and its hidden-layer rule
     m = S.index(L)
     e_hidden = sp.Sum(S.W(L)[j, m] * S.e(L)[m], (m, 0, S.width(L) - 1))
-    out.append(Equation("book_hidden_error", sp.Symbol("e_hidden"),
-                        (MatVec(S.W(L), Vec(S.e(L)[m], m), transpose=False),),
-                        note="book_hidden_error"))
+    out.append(
+        Equation(
+            "book_hidden_error",
+            sp.Symbol("e_hidden"),
+            (MatVec(S.W(L), Vec(S.e(L)[m], m), transpose=False),),
+            note="book_hidden_error",
+        )
+    )
     i = S.index(L - 2)
     hidden = d.equation(f"delta{L - 1}").rhs[-1]
     fprime = [f for f in hidden.factors if f.role == "fprime"]
-    book_rule = Factors((Factor(S.eta, "lr"), Factor(S.e(L - 1)[j], "error"), *fprime,
-                         Factor(S.O(L - 2)[i], "input")))
-    out.append(Equation("book_hidden", S.Delta("W", L - 1)[i, j], (book_rule,),
-                        kind="approximation", note="approximation", rel=r"\approx"))
+    book_rule = Factors(
+        (
+            Factor(S.eta, "lr"),
+            Factor(S.e(L - 1)[j], "error"),
+            *fprime,
+            Factor(S.O(L - 2)[i], "input"),
+        )
+    )
+    out.append(
+        Equation(
+            "book_hidden",
+            S.Delta("W", L - 1)[i, j],
+            (book_rule,),
+            kind="approximation",
+            note="approximation",
+            rel=r"\approx",
+        )
+    )
     out.append(Equation("book_hidden_e", S.e(L - 1)[j], (e_hidden,), kind="definition"))
     # exact: δ_k inside the sum keeps f'(net_k); the constant is dropped as above
     out_delta = d.equation(f"delta{L}").rhs[-1].expr.xreplace({S.index(L): m})
     inner = sp.Sum(S.W(L)[j, m] * out_delta / const, (m, 0, S.width(L) - 1))
-    exact = Factors((Factor(S.eta, "lr"), *fprime, Factor(inner, "backsum"),
-                     Factor(S.O(L - 2)[i], "input")))
+    exact = Factors(
+        (Factor(S.eta, "lr"), *fprime, Factor(inner, "backsum"), Factor(S.O(L - 2)[i], "input"))
+    )
     out.append(Equation("grad_W1_exact", S.Delta("W", L - 1)[i, j], (exact,), note="exact"))
     return tuple(out)
 
@@ -79,8 +101,10 @@ def hidden_rule_values(d: Derivation) -> tuple[sp.Expr, sp.Expr]:
     L = d.depth
     j = S.index(L - 1)
     m = S.index(L)
-    book = eqs["book_hidden"].rhs[0].expr.xreplace(
-        {S.e(L - 1)[j]: sp.Sum(S.W(L)[j, m] * S.e(L)[m], (m, 0, S.width(L) - 1))}
+    book = (
+        eqs["book_hidden"]
+        .rhs[0]
+        .expr.xreplace({S.e(L - 1)[j]: sp.Sum(S.W(L)[j, m] * S.e(L)[m], (m, 0, S.width(L) - 1))})
     )
     const, _ = _without_const(_expanded(d.equation(f"grad_W{L}").rhs[0], d))
     book = book.replace(
@@ -88,4 +112,3 @@ def hidden_rule_values(d: Derivation) -> tuple[sp.Expr, sp.Expr]:
         lambda x: d.output_error.xreplace({S.index(L): x.indices[0]}) / const,
     )
     return book, eqs["grad_W1_exact"].rhs[0].expr
-

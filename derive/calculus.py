@@ -33,8 +33,9 @@ def contract(expr: sp.Expr) -> sp.Expr:
     if not expr.args or isinstance(expr, (sp.Indexed, sp.KroneckerDelta)):
         return expr
     if isinstance(expr, sp.Sum):
-        body = contract(sp.expand_mul(expr.function) if expr.function.has(sp.KroneckerDelta)
-                        else expr.function)
+        body = contract(
+            sp.expand_mul(expr.function) if expr.function.has(sp.KroneckerDelta) else expr.function
+        )
         result = body
         for limit in reversed(expr.limits):
             result = _contract_sum(result, limit) if isinstance(result, sp.Expr) else result
@@ -51,7 +52,7 @@ def diff(expr: sp.Expr, wrt: sp.Expr) -> sp.Expr:
 
 def pull_out(summed: sp.Sum) -> sp.Expr:
     """Move the factors that do not depend on the dummy in front of the sum."""
-    (dummy, *_), = summed.limits
+    ((dummy, *_),) = summed.limits
     inside, outside = [], []
     for factor in sp.Mul.make_args(summed.function):
         (inside if factor.has(dummy) else outside).append(factor)

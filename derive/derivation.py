@@ -74,8 +74,7 @@ class Derivation:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Derivation) and (
-            self.network.structure == other.network.structure
-            and self.equations == other.equations
+            self.network.structure == other.network.structure and self.equations == other.equations
         )
 
     def equation(self, key: str) -> Equation:
@@ -135,7 +134,8 @@ def _y():
 
 def _loss(network: Network) -> sp.Expr:
     """``E`` in terms of the outputs ``O^L``, summed over a dummy output index."""
-    from .functions import d as d_, o as o_
+    from .functions import d as d_
+    from .functions import o as o_
 
     L = network.depth
     m = S.index(L, 1)
@@ -205,7 +205,8 @@ def _softmax_back(delta: sp.Expr, L: int) -> sp.Expr:
         lambda e: S.O(L)[e.args[0].indices[0]] * norm,
     )
     expr = expr.replace(
-        lambda e: isinstance(e, sp.Sum), lambda e: pull_out(sp.Sum(sp.cancel(e.function), *e.limits))
+        lambda e: isinstance(e, sp.Sum),
+        lambda e: pull_out(sp.Sum(sp.cancel(e.function), *e.limits)),
     )
     return sp.collect(sp.cancel(sp.expand(expr)), S.d[S.index(L)])
 
@@ -290,17 +291,26 @@ def derive(network: Network) -> Derivation:
     # forward pass and loss, as definitions
     for layer in range(1, L + 1):
         q = S.index(layer)
-        eqs.append(Equation(f"net{layer}", sc(S.net(layer)[q]),
-                            (sc(net_def(layer, q, network.bias)),), "definition"))
+        eqs.append(
+            Equation(
+                f"net{layer}",
+                sc(S.net(layer)[q]),
+                (sc(net_def(layer, q, network.bias)),),
+                "definition",
+            )
+        )
         act = network.activations[layer - 1]
-        eqs.append(Equation(f"O{layer}", sc(S.O(layer)[q]), (sc(activated(layer, q, act)),),
-                            "definition"))
+        eqs.append(
+            Equation(f"O{layer}", sc(S.O(layer)[q]), (sc(activated(layer, q, act)),), "definition")
+        )
         composed = sc(activated(layer, q, act)).xreplace(
             {sc(S.net(layer)[q]): sc(net_def(layer, q, network.bias))}
         )
         if act.expr is not None and act.expr == _x():  # identity: O = net
-            composed = composed.replace(lambda e: getattr(e, "func", None) == S.f(layer),
-                                        lambda e: e.args[0])
+            fl = S.f(layer)
+            composed = composed.replace(
+                lambda e, fl=fl: getattr(e, "func", None) == fl, lambda e: e.args[0]
+            )
         eqs.append(Equation(f"forward{layer}", sc(S.O(layer)[q]), (composed,), "definition"))
     loss_expr = sc(_loss(network))
     eqs.append(Equation("E", S.E, (loss_expr,), "definition"))
@@ -308,16 +318,27 @@ def derive(network: Network) -> Derivation:
     forms, error, value = _output_delta(network, k)
     deltas[L] = sc(value)
     note = "one_hot" if network.activations[-1].vector else ""
-    eqs.append(Equation(f"delta{L}", sc(S.delta(L)[k]),
-                        (sc(-dE_dnet(L)),) + tuple(_sc_factors(f, sc) for f in forms), note=note))
+    eqs.append(
+        Equation(
+            f"delta{L}",
+            sc(S.delta(L)[k]),
+            (sc(-dE_dnet(L)),) + tuple(_sc_factors(f, sc) for f in forms),
+            note=note,
+        )
+    )
     eqs.append(Equation("error", sc(S.e(L)[k]), (sc(error),), "definition"))
 
     for layer in range(L - 1, 0, -1):
         p = S.index(layer)
         forms, summed = _hidden_delta(network, layer, p)
         deltas[layer] = sc(summed)
-        eqs.append(Equation(f"delta{layer}", S.delta(layer)[p],
-                            (-dE_dnet(layer),) + tuple(_sc_factors(f, sc) for f in forms)))
+        eqs.append(
+            Equation(
+                f"delta{layer}",
+                S.delta(layer)[p],
+                (-dE_dnet(layer),) + tuple(_sc_factors(f, sc) for f in forms),
+            )
+        )
 
     for layer in range(L, 0, -1):
         p, q = S.index(layer - 1), S.index(layer)
@@ -327,16 +348,24 @@ def derive(network: Network) -> Derivation:
             target = S.W(layer)[p, q] if param == "W" else S.b(layer)[q]
             gradients[f"{param}{layer}"] = sc(value)
             grad = _sc_factors(grad, sc)
-            eqs.append(Equation(f"grad_{param}{layer}",
-                                sc(sp.Derivative(S.E, target)), (grad,)))
+            eqs.append(Equation(f"grad_{param}{layer}", sc(sp.Derivative(S.E, target)), (grad,)))
             update = grad.negated().times(Factor(S.eta, "lr"))
-            eqs.append(Equation(f"update_{param}{layer}",
-                                sc(S.Delta(param, layer)[(p, q) if param == "W" else (q,)]), (update,)))
+            eqs.append(
+                Equation(
+                    f"update_{param}{layer}",
+                    sc(S.Delta(param, layer)[(p, q) if param == "W" else (q,)]),
+                    (update,),
+                )
+            )
             if param == "W" and (layer < L or network.scalar_output):
                 expanded = tuple(
                     _expand_deltas(update, eqs, n) for n in range(len(_delta_forms(eqs, layer)))
                 )
-                eqs.append(Equation(f"update_{param}{layer}_expanded",
-                                    sc(S.Delta(param, layer)[(p, q) if param == "W" else (q,)]),
-                                    expanded))
+                eqs.append(
+                    Equation(
+                        f"update_{param}{layer}_expanded",
+                        sc(S.Delta(param, layer)[(p, q) if param == "W" else (q,)]),
+                        expanded,
+                    )
+                )
     return Derivation(network, L, loss_expr, deltas, gradients, tuple(eqs), sc(error))

@@ -9,7 +9,7 @@ terms of the node's own output ``y = f(x)`` (sigmoid: ``y(1 - y)``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -64,8 +64,9 @@ ACTIVATIONS: dict[str, Activation] = {
         ),
         Activation("softplus", sp.log(1 + sp.exp(x)), title="softplus"),
         Activation("exp", sp.exp(x), title="exponential"),
-        Activation("softmax", None, output_only=True, vector=True, unit_interval=True,
-                   title="softmax"),
+        Activation(
+            "softmax", None, output_only=True, vector=True, unit_interval=True, title="softmax"
+        ),
         Activation("generic", None, title="a generic activation f"),
     )
 }
@@ -75,10 +76,15 @@ LOSSES: dict[str, Loss] = {
     for ell in (
         Loss("sse", sp.Rational(1, 2) * (d - o) ** 2, title="half the sum of squared errors"),
         Loss("sum_sq", (d - o) ** 2, title="sum of squared errors (the book's)"),
-        Loss("mse", sp.Rational(1, 2) * (d - o) ** 2, mean=True,
-             title="half the mean squared error"),
-        Loss("bce", -(d * sp.log(o) + (1 - d) * sp.log(1 - o)), needs="unit_interval",
-             title="binary cross-entropy"),
+        Loss(
+            "mse", sp.Rational(1, 2) * (d - o) ** 2, mean=True, title="half the mean squared error"
+        ),
+        Loss(
+            "bce",
+            -(d * sp.log(o) + (1 - d) * sp.log(1 - o)),
+            needs="unit_interval",
+            title="binary cross-entropy",
+        ),
         Loss("ce", -d * sp.log(o), needs="softmax", title="cross-entropy"),
     )
 }
@@ -129,9 +135,7 @@ def _polynomial_form(fprime: sp.Expr, f: sp.Expr, degree: int = 3) -> sp.Expr | 
     for yv, dv_ in zip(ys[fit:], ds[fit:]):
         if abs(sum(c * yv**n for n, c in enumerate(coeffs)) - dv_) > 1e-7 * (1 + abs(dv_)):
             return None
-    g = sum(
-        sp.nsimplify(round(c, 8), rational=True) * y**n for n, c in enumerate(coeffs)
-    )
+    g = sum(sp.nsimplify(round(c, 8), rational=True) * y**n for n, c in enumerate(coeffs))
     return g if _identically_zero(fprime - g.subs(y, f)) else None
 
 
@@ -155,7 +159,7 @@ def _inverse_form(fprime: sp.Expr, f: sp.Expr) -> sp.Expr | None:
     return g if ok else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def output_form(f: sp.Expr) -> sp.Expr | None:
     """``g(y)`` with ``f'(x) = g(f(x))`` for all x, or None when there is no such form.
 

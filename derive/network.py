@@ -34,9 +34,7 @@ class Network:
                 raise NetworkError(f"activation '{act.name}' is for the output layer only")
         out = self.activations[-1]
         if self.loss.needs == "softmax" and out.name != "softmax":
-            raise NetworkError(
-                f"loss '{self.loss.name}' needs a softmax output, not '{out.name}'"
-            )
+            raise NetworkError(f"loss '{self.loss.name}' needs a softmax output, not '{out.name}'")
         if self.loss.needs == "unit_interval" and not out.unit_interval:
             raise NetworkError(
                 f"loss '{self.loss.name}' needs outputs in (0, 1) "

@@ -42,7 +42,16 @@ class Notation:
     loss: str = "sse"
     activation_default: str = "sigmoid"
     output_activation_default: str | None = None
-    order: tuple[str, ...] = ("const", "lr", "error", "fprime", "delta", "backsum", "weight", "input")
+    order: tuple[str, ...] = (
+        "const",
+        "lr",
+        "error",
+        "fprime",
+        "delta",
+        "backsum",
+        "weight",
+        "input",
+    )
     orders: tuple[tuple[str, ...], ...] = ()
     """Factor orders a note uses for products of exactly these roles."""
     weights_first: bool = True
@@ -63,9 +72,19 @@ DOC004 = Notation(
     weights=("v", "w"),
     orders=(("const", "lr", "input", "fprime", "backsum"),),
     show=(
-        "net1", "O1", "net2", "O2", "E",
-        "delta2", "grad_W2", "update_W2", "delta1", "grad_W1", "update_W1",
-        "update_W1_expanded", "matrix",
+        "net1",
+        "O1",
+        "net2",
+        "O2",
+        "E",
+        "delta2",
+        "grad_W2",
+        "update_W2",
+        "delta1",
+        "grad_W1",
+        "update_W1",
+        "update_W1_expanded",
+        "matrix",
     ),
 )
 
@@ -86,8 +105,15 @@ RASHID = Notation(
     book_layout=True,
     loss="sum_sq",
     show=(
-        "net2", "O2", "E", "grad_W2", "grad_W2_dropped", "update_W2", "matrix_book",
-        "book_hidden", "grad_W1_exact",
+        "net2",
+        "O2",
+        "E",
+        "grad_W2",
+        "grad_W2_dropped",
+        "update_W2",
+        "matrix_book",
+        "book_hidden",
+        "grad_W1_exact",
     ),
 )
 

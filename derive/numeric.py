@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import sympy as sp
@@ -18,8 +18,15 @@ import sympy as sp
 from .functions import Activation, x
 
 _FUNCS = {
-    sp.exp: np.exp, sp.log: np.log, sp.tanh: np.tanh, sp.Abs: np.abs, sp.sign: np.sign,
-    sp.sinh: np.sinh, sp.cosh: np.cosh, sp.atan: np.arctan, sp.sqrt: np.sqrt,
+    sp.exp: np.exp,
+    sp.log: np.log,
+    sp.tanh: np.tanh,
+    sp.Abs: np.abs,
+    sp.sign: np.sign,
+    sp.sinh: np.sinh,
+    sp.cosh: np.cosh,
+    sp.atan: np.arctan,
+    sp.sqrt: np.sqrt,
 }
 
 
@@ -28,7 +35,7 @@ GENERIC = sp.tanh(x) / 2 + sp.sin(3 * x) / 5 + x / 7
 function: an identity that fails for it fails for Φ in general."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _activation_fn(act: Activation, derivative: bool):
     """f or f' of a row as a NumPy function, built once per row."""
     base = GENERIC if act.expr is None else act.expr
@@ -167,4 +174,3 @@ def forward(point: Point) -> None:
             point.arrays[f"O{layer}"] = z / z.sum()
         else:
             point.arrays[f"O{layer}"] = np.array([point.activation(layer, v) for v in net])
-

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import sympy as sp
+
 from . import symbols as S
 from .derivation import Derivation
 from .display import Equation
-import sympy as sp
-
 from .matrix import Hadamard, MatVec, NotVectorizable, Outer, Vec, of_factors, outer
 from .notation import Notation, for_depth
 
@@ -58,13 +58,15 @@ def matrix_equations(d: Derivation) -> tuple[Equation, ...]:
         if layer < d.depth:
             delta = d.equation(f"delta{layer}").rhs[-1]
             try:
-                out.append(Equation(f"matrix_delta{layer}", Vec(S.delta(layer)[q], q),
-                                    (of_factors(delta, q),)))
+                out.append(
+                    Equation(
+                        f"matrix_delta{layer}", Vec(S.delta(layer)[q], q), (of_factors(delta, q),)
+                    )
+                )
             except NotVectorizable:
                 pass
         update = d.equation(f"update_W{layer}").rhs[0]
-        out.append(Equation(f"matrix_update_W{layer}", S.Delta("W", layer),
-                            (outer(update, p, q),)))
+        out.append(Equation(f"matrix_update_W{layer}", S.Delta("W", layer), (outer(update, p, q),)))
     return tuple(out)
 
 
@@ -85,23 +87,43 @@ def recurrence_equations(d: Derivation) -> tuple:
     for layer in range(1, d.depth):
         q = S.index(layer)
         form = of_factors(d.equation(f"delta{layer}").rhs[1], q)
-        expected = Hadamard((Vec(S.fprime(layer, S.net(layer)[q]), q),
-                             MatVec(S.W(layer + 1), Vec(S.delta(layer + 1)[S.index(layer + 1)],
-                                                        S.index(layer + 1)), False)))
+        expected = Hadamard(
+            (
+                Vec(S.fprime(layer, S.net(layer)[q]), q),
+                MatVec(
+                    S.W(layer + 1),
+                    Vec(S.delta(layer + 1)[S.index(layer + 1)], S.index(layer + 1)),
+                    False,
+                ),
+            )
+        )
         if form != expected:
             return ()
     p, q, m = S.index(0), S.index(1), S.index(2)  # placeholders: printed without indices
     l, nxt, prev = "l", "l+1", "l-1"
-    delta = Equation("recurrence", Vec(S.delta(l)[q], q), (Hadamard((
-        Vec(S.fprime(l, S.net(l)[q]), q),
-        MatVec(S.W(nxt), Vec(S.delta(nxt)[m], m), False))),))
-    grad = Equation("grad_general", sp.Derivative(S.E, sp.Symbol("W^{(l)}")),
-                    (Outer(sp.Integer(-1), Vec(S.O(prev)[p], p), Vec(S.delta(l)[q], q)),))
+    delta = Equation(
+        "recurrence",
+        Vec(S.delta(l)[q], q),
+        (
+            Hadamard(
+                (Vec(S.fprime(l, S.net(l)[q]), q), MatVec(S.W(nxt), Vec(S.delta(nxt)[m], m), False))
+            ),
+        ),
+    )
+    grad = Equation(
+        "grad_general",
+        sp.Derivative(S.E, sp.Symbol("W^{(l)}")),
+        (Outer(sp.Integer(-1), Vec(S.O(prev)[p], p), Vec(S.delta(l)[q], q)),),
+    )
     out = [delta, Batch(delta), grad, Batch(grad)]
     if d.network.bias:
-        bias = Equation("grad_bias_general", sp.Derivative(S.E, sp.Symbol("b^{(l)}")),
-                        (Vec(-S.delta(l)[q], q),))
-        out += [bias, Batch(Equation("grad_bias_batch", bias.lhs, (RowSum(Vec(-S.delta(l)[q], q)),)))]
+        bias = Equation(
+            "grad_bias_general", sp.Derivative(S.E, sp.Symbol("b^{(l)}")), (Vec(-S.delta(l)[q], q),)
+        )
+        out += [
+            bias,
+            Batch(Equation("grad_bias_batch", bias.lhs, (RowSum(Vec(-S.delta(l)[q], q)),))),
+        ]
     return tuple(out)
 
 
@@ -119,8 +141,13 @@ def _sections(d: Derivation) -> dict[str, tuple[str, ...]]:
     per_layer = []
     for layer in range(L, 0, -1):
         per_layer.append(
-            [k for k in keys if k == f"delta{layer}" or k.endswith((f"W{layer}", f"b{layer}"))
-             or k == f"update_W{layer}_expanded"]
+            [
+                k
+                for k in keys
+                if k == f"delta{layer}"
+                or k.endswith((f"W{layer}", f"b{layer}"))
+                or k == f"update_W{layer}_expanded"
+            ]
         )
     return {"forward": tuple(forward), "layers": tuple(map(tuple, per_layer))}
 
@@ -178,13 +205,17 @@ def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "e
         blocks.extend(recurrence_equations(d))
     if book:
         blocks.append(Heading("book"))
-        for key in ("matrix_book", "book_hidden_error", "book_hidden", "book_hidden_e",
-                    "grad_W1_exact"):
+        for key in (
+            "matrix_book",
+            "book_hidden_error",
+            "book_hidden",
+            "book_hidden_e",
+            "grad_W1_exact",
+        ):
             blocks.append(book[key])
     if steps:
-        from .steps import hidden_steps, output_steps
-
         from .notation import update_scale
+        from .steps import hidden_steps, output_steps
 
         scale = update_scale(notation, d.network.loss)
         blocks.append(Heading("steps_output"))
@@ -193,4 +224,3 @@ def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "e
             blocks.append(Heading("steps_hidden"))
             blocks.extend(hidden_steps(d, scale))
     return Report(notation, d, tuple(blocks), lang)
-

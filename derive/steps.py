@@ -27,7 +27,7 @@ def _chain(*pairs: tuple[sp.Expr, sp.Expr], sign: int = 1) -> Factors:
 
 def _with(form: Factors, *replacements: Factor, sign: int = 1) -> Factors:
     """``form`` with its first chain factors replaced by ``replacements``."""
-    rest = tuple(f for f in form.factors if f.role == "chain")[len(replacements):]
+    rest = tuple(f for f in form.factors if f.role == "chain")[len(replacements) :]
     out = []
     for factor in replacements:
         if isinstance(factor, Factors):
@@ -46,8 +46,9 @@ def _one_output(steps: list[Step], d: Derivation) -> tuple[Step, ...]:
 
     def sc(item):
         if isinstance(item, Factors):
-            return Factors(tuple(Factor(_scalar(f.expr, d.network), f.role)
-                                 for f in item.factors), item.sign)
+            return Factors(
+                tuple(Factor(_scalar(f.expr, d.network), f.role) for f in item.factors), item.sign
+            )
         return _scalar(item, d.network) if isinstance(item, sp.Basic) else item
 
     return tuple(Step(sc(s.lhs), tuple(sc(r) for r in s.rhs), s.rule) for s in steps)
@@ -57,8 +58,12 @@ def _scaled(chain: tuple, scale: sp.Expr) -> tuple:
     """An update chain under a notation whose Δw carries a constant (the book's ½)."""
     if scale == 1:
         return chain
-    return tuple(Factors((Factor(scale, "const"),) + f.factors, f.sign)
-                 if isinstance(f, Factors) else scale * f for f in chain)
+    return tuple(
+        Factors((Factor(scale, "const"),) + f.factors, f.sign)
+        if isinstance(f, Factors)
+        else scale * f
+        for f in chain
+    )
 
 
 def _scaled_outer(chain: tuple, scale: sp.Expr) -> tuple:
@@ -69,7 +74,7 @@ def _scaled_outer(chain: tuple, scale: sp.Expr) -> tuple:
     return tuple(replace(n, scale=scale * n.scale) if isinstance(n, Outer) else n for n in chain)
 
 
-def output_steps(d: Derivation, scale: sp.Expr = sp.Integer(1)) -> tuple[Step, ...]:
+def output_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     """∂E/∂W^L_{jk}, from the expanded error to the matrix update."""
     L = d.depth
     j, k, n = S.index(L - 1), S.index(L), S.index(L, 3)
@@ -82,15 +87,16 @@ def output_steps(d: Derivation, scale: sp.Expr = sp.Integer(1)) -> tuple[Step, .
     local = contract(sp.diff(net_def(L, n, d.network.bias), w))
     (kd,) = [f for f in sp.Mul.make_args(local) if isinstance(f, sp.KroneckerDelta)]
     survivor = kd.args[0] if kd.args[1] == n else kd.args[1]
-    E_k = E_n.replace(lambda e: isinstance(e, sp.Sum), lambda e: e.function).xreplace(
-        {n: survivor}
-    )
+    E_k = E_n.replace(lambda e: isinstance(e, sp.Sum), lambda e: e.function).xreplace({n: survivor})
     steps.append(Step(dE, (_D(E_k, w),), "drop_independent"))
     chain = _chain((S.E, O), (O, net), (net, w))
     steps.append(Step(dE, (chain,), "chain_rule"))
     g = sp.diff(E_k, O)
-    loss_rule = "power_rule" if d.network.loss in (LOSSES["sse"], LOSSES["sum_sq"],
-                                                    LOSSES["mse"]) else "loss_derivative"
+    loss_rule = (
+        "power_rule"
+        if d.network.loss in (LOSSES["sse"], LOSSES["sum_sq"], LOSSES["mse"])
+        else "loss_derivative"
+    )
     from .display import factors as _factors
 
     grad_O = _factors((-g, "error"), sign=-1)
@@ -101,8 +107,9 @@ def output_steps(d: Derivation, scale: sp.Expr = sp.Integer(1)) -> tuple[Step, .
     steps.append(Step(dE, (step,), "activation_derivative"))
     raw = sp.diff(net_def(L, k, d.network.bias), w)
     local = contract(raw)
-    steps.append(Step(_D(net, w), (_D(net_def(L, k, d.network.bias), w), raw, local),
-                      "weighted_sum"))
+    steps.append(
+        Step(_D(net, w), (_D(net_def(L, k, d.network.bias), w), raw, local), "weighted_sum")
+    )
     combined = _with(chain, grad_O, Factor(fprime, "fprime"), Factor(local, "input"))
     steps.append(Step(dE, (combined,), "chain_rule"))
     delta_eq = d.equation(f"delta{L}")
@@ -120,7 +127,7 @@ def output_steps(d: Derivation, scale: sp.Expr = sp.Integer(1)) -> tuple[Step, .
     return _one_output(steps, d)
 
 
-def hidden_steps(d: Derivation, scale: sp.Expr = sp.Integer(1)) -> tuple[Step, ...]:
+def hidden_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     """∂E/∂W^{L-1}_{ij}: the error term of the hidden layer and its update."""
     L = d.depth
     h = L - 1
@@ -129,8 +136,11 @@ def hidden_steps(d: Derivation, scale: sp.Expr = sp.Integer(1)) -> tuple[Step, .
     dE = _D(S.E, v)
     steps = [Step(dE, (_chain((S.E, netj), (netj, v)),), "chain_rule")]
     raw = sp.diff(net_def(h, j, d.network.bias), v)
-    steps.append(Step(_D(netj, v), (_D(net_def(h, j, d.network.bias), v), raw, contract(raw)),
-                      "weighted_sum"))
+    steps.append(
+        Step(
+            _D(netj, v), (_D(net_def(h, j, d.network.bias), v), raw, contract(raw)), "weighted_sum"
+        )
+    )
     steps.append(Step(-_D(S.E, netj), (_chain((S.E, Oj), (Oj, netj), sign=-1),), "chain_rule"))
     local = contract(sp.diff(net_def(L, k, d.network.bias), Oj))  # w_jk
     summed = sp.Sum(-_D(S.E, S.net(L)[k]) * _D(S.net(L)[k], Oj), (k, 0, S.width(L) - 1))

@@ -9,7 +9,7 @@ a derivation never depends on how many nodes a layer has.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -18,12 +18,12 @@ eta = sp.Symbol("eta", positive=True)
 d = sp.IndexedBase("d", real=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def width(layer: int) -> sp.Symbol:
     return sp.Symbol(f"N{layer}", integer=True, positive=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def index(layer: int, prime: int = 0) -> sp.Symbol:
     """The index that runs over the nodes of ``layer`` (i, j, k in note 004).
 
@@ -32,35 +32,35 @@ def index(layer: int, prime: int = 0) -> sp.Symbol:
     return sp.Symbol(f"i{layer}" + "'" * prime, integer=True, nonnegative=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def O(layer: int) -> sp.IndexedBase:  # noqa: E743 - the notes' name
     """Outputs of a layer; ``O(0)`` are the inputs ``x``."""
     return sp.IndexedBase(_name("O", layer), real=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def net(layer: int) -> sp.IndexedBase:
     return sp.IndexedBase(_name("net", layer), real=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def W(layer: int) -> sp.IndexedBase:
     """Weights from layer-1 to layer: ``W(l)[p, q]`` joins node p to node q."""
     return sp.IndexedBase(_name("W", layer), real=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def b(layer: int) -> sp.IndexedBase:
     return sp.IndexedBase(_name("b", layer), real=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def delta(layer: int) -> sp.IndexedBase:
     """``δ = -∂E/∂net`` of a layer."""
     return sp.IndexedBase(_name("delta", layer), real=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def f(layer: int) -> sp.FunctionClass:
     """The activation of a layer as an undefined function, for the chain rule."""
     return sp.Function(_name("f", layer), real=True)
@@ -86,7 +86,7 @@ def kind_of(base: sp.IndexedBase) -> str:
     return name.split("@", 1)[0] if "@" in name else name.rstrip("0123456789")
 
 
-@lru_cache(maxsize=None)
+@cache
 def df(layer: int) -> sp.FunctionClass:
     """``f_l'``, the derivative of a layer's activation, as its own function."""
     return sp.Function(_name("df", layer), real=True)
@@ -101,27 +101,30 @@ def name_fprimes(expr: sp.Expr) -> sp.Expr:
     """Write SymPy's ``Derivative(f_l(a), a)`` as ``df_l(a)`` (also inside the
     ``Subs`` SymPy uses when ``a`` is an expression)."""
     expr = _name_derivatives(expr)
-    return expr.replace(lambda e: isinstance(e, sp.Subs) and not e.expr.has(sp.Derivative),
-                        lambda e: e.doit())
+    return expr.replace(
+        lambda e: isinstance(e, sp.Subs) and not e.expr.has(sp.Derivative), lambda e: e.doit()
+    )
 
 
 def _name_derivatives(expr: sp.Expr) -> sp.Expr:
     return expr.replace(
-        lambda e: isinstance(e, sp.Derivative)
-        and str(e.expr.func).startswith("f")
-        and len(e.variables) == 1
-        and e.expr.args == e.variables,
+        lambda e: (
+            isinstance(e, sp.Derivative)
+            and str(e.expr.func).startswith("f")
+            and len(e.variables) == 1
+            and e.expr.args == e.variables
+        ),
         lambda e: df(layer_of(e.expr.func))(e.variables[0]),
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def Delta(param: str, layer: int) -> sp.IndexedBase:
     """The update of a parameter: ``Delta("W", 2)[j, k]`` is Δw_{jk}."""
     return sp.IndexedBase(_name(f"Delta{param}", layer), real=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def e(layer: int) -> sp.IndexedBase:
     """The error -∂E/∂O of the output layer (the book's ``e_k = t_k - o_k``)."""
     return sp.IndexedBase(_name("e", layer), real=True)

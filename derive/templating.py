@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 
@@ -16,15 +16,22 @@ def project_dir(name: str) -> Path:
     return here.parent / name
 
 
-@lru_cache(maxsize=None)
+@cache
 def environment(kind: str = "tex"):
     import jinja2
 
     # LaTeX is full of braces: .tex templates use <% %> and << >> instead
     delimiters = (
-        dict(block_start_string="<%", block_end_string="%>", variable_start_string="<<",
-             variable_end_string=">>", comment_start_string="<#", comment_end_string="#>")
-        if kind == "tex" else {}
+        dict(
+            block_start_string="<%",
+            block_end_string="%>",
+            variable_start_string="<<",
+            variable_end_string=">>",
+            comment_start_string="<#",
+            comment_end_string="#>",
+        )
+        if kind == "tex"
+        else {}
     )
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(project_dir("templates"))),

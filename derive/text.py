@@ -11,40 +11,54 @@ TEXT: dict[str, dict[str, str]] = {
     "forward": {"en": "Forward pass and error", "zh": "正向计算与误差函数"},
     "output_layer": {"en": "Output layer", "zh": "输出层与隐藏层之间的权值调整"},
     "hidden_layer": {"en": "Hidden layer", "zh": "隐藏层与输入层之间的权值调整"},
-    "matrix": {"en": "Matrix form (one sample, column vectors)", "zh": "矩阵形式（单个样本，列向量）"},
+    "matrix": {
+        "en": "Matrix form (one sample, column vectors)",
+        "zh": "矩阵形式（单个样本，列向量）",
+    },
     "book": {"en": "The book's formulation", "zh": "书中的写法"},
-    "recurrence": {"en": "Every layer l: the recurrence (one sample; then a batch, rows are samples)",
-                   "zh": "任意一层 l 的递推式（单个样本；然后是一批样本，每行一个样本）"},
+    "recurrence": {
+        "en": "Every layer l: the recurrence (one sample; then a batch, rows are samples)",
+        "zh": "任意一层 l 的递推式（单个样本；然后是一批样本，每行一个样本）",
+    },
     "batch": {"en": "for a batch (rows are samples)", "zh": "一批样本（每行一个样本）"},
-    "steps_output": {"en": "Step by step: an output-layer weight",
-                     "zh": "逐步推导：输出层权重"},
-    "steps_hidden": {"en": "Step by step: a hidden-layer weight",
-                     "zh": "逐步推导：隐藏层权重"},
+    "steps_output": {"en": "Step by step: an output-layer weight", "zh": "逐步推导：输出层权重"},
+    "steps_hidden": {"en": "Step by step: a hidden-layer weight", "zh": "逐步推导：隐藏层权重"},
     # equation notes
     "dropped_constant": {
         "en": "the constant factor is dropped, as the book does: it is absorbed into the "
-              "learning rate, so the left side is the gradient divided by it",
+        "learning rate, so the left side is the gradient divided by it",
         "zh": "与书中一样去掉常数因子：它被并入学习率，因此左边是梯度除以该常数",
     },
-    "book_update": {"en": "the book's update (the constant absorbed into the learning rate)",
-                    "zh": "书中的权重更新（常数并入学习率）"},
-    "book_matrix": {"en": "the book's matrix update, its weight matrix is (next layer) x "
-                          "(previous layer); E_k is the output error t_k - o_k",
-                    "zh": "书中的矩阵更新，权重矩阵为（下一层）×（前一层）；E_k 是输出误差 t_k - o_k"},
-    "book_hidden_error": {"en": "the book's back-propagated hidden error",
-                          "zh": "书中反向传播的隐藏层误差"},
+    "book_update": {
+        "en": "the book's update (the constant absorbed into the learning rate)",
+        "zh": "书中的权重更新（常数并入学习率）",
+    },
+    "book_matrix": {
+        "en": "the book's matrix update, its weight matrix is (next layer) x "
+        "(previous layer); E_k is the output error t_k - o_k",
+        "zh": "书中的矩阵更新，权重矩阵为（下一层）×（前一层）；E_k 是输出误差 t_k - o_k",
+    },
+    "book_hidden_error": {
+        "en": "the book's back-propagated hidden error",
+        "zh": "书中反向传播的隐藏层误差",
+    },
     "approximation": {
         "en": "APPROXIMATION: the book's hidden-layer rule uses e_j, which leaves out the "
-              "output activation's derivative inside the sum over k; it is not the gradient",
-        "zh": "近似：书中隐藏层的规则使用 e_j，漏掉了对 k 求和中输出层激活函数的导数；它不是精确梯度",
+        "output activation's derivative inside the sum over k; it is not the gradient",
+        "zh": "近似：书中隐藏层的规则使用 e_j，漏掉了对 k 求和中输出层激活函数的导数；"
+        "它不是精确梯度",
     },
-    "exact": {"en": "the exact gradient keeps the derivative inside the sum over k",
-              "zh": "精确梯度在对 k 的求和中保留了该导数"},
+    "exact": {
+        "en": "the exact gradient keeps the derivative inside the sum over k",
+        "zh": "精确梯度在对 k 的求和中保留了该导数",
+    },
     "activation_is": {"en": "activation", "zh": "激活函数"},
     "loss_is": {"en": "loss", "zh": "误差函数"},
     "notation_is": {"en": "notation", "zh": "记号"},
-    "one_hot": {"en": "with one-hot targets (sum of d_k = 1) this is d_k - O_k",
-                "zh": "当目标为独热编码（d_k 之和为 1）时即 d_k - O_k"},
+    "one_hot": {
+        "en": "with one-hot targets (sum of d_k = 1) this is d_k - O_k",
+        "zh": "当目标为独热编码（d_k 之和为 1）时即 d_k - O_k",
+    },
     # rules of the step-by-step derivations
     "expand_loss": {"en": "expand the error function", "zh": "展开误差函数"},
     "drop_independent": {
@@ -54,8 +68,10 @@ TEXT: dict[str, dict[str, str]] = {
     "chain_rule": {"en": "chain rule", "zh": "链式法则"},
     "power_rule": {"en": "power rule", "zh": "幂规则"},
     "loss_derivative": {"en": "derivative of the error function", "zh": "误差函数的导数"},
-    "activation_derivative": {"en": "derivative of the activation function",
-                              "zh": "激活函数的导数"},
+    "activation_derivative": {
+        "en": "derivative of the activation function",
+        "zh": "激活函数的导数",
+    },
     "weighted_sum": {
         "en": "derivative of the weighted sum: the Kronecker delta collapses the sum",
         "zh": "加权和的导数：克罗内克 δ 使求和只剩一项",
@@ -68,18 +84,22 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "write the activation's derivative in terms of the node's output",
         "zh": "把激活函数的导数写成节点输出的函数",
     },
-    "define_delta": {"en": "name the error term (the local gradient)", "zh": "定义误差项（局部梯度）"},
-    "update_rule": {"en": "gradient descent: the update goes against the gradient, "
-                          "scaled by the learning rate",
-                    "zh": "梯度下降：权重沿梯度的反方向改变，由学习率调节"},
+    "define_delta": {
+        "en": "name the error term (the local gradient)",
+        "zh": "定义误差项（局部梯度）",
+    },
+    "update_rule": {
+        "en": "gradient descent: the update goes against the gradient, scaled by the learning rate",
+        "zh": "梯度下降：权重沿梯度的反方向改变，由学习率调节",
+    },
     "matrix_form": {"en": "matrix form", "zh": "矩阵形式"},
     # the teaching pages (Markdown, HTML)
     "title": {"en": "Backpropagation, derived", "zh": "反向传播推导"},
     "intro": {
         "en": "Every equation below was derived by SymPy from the network's definition, "
-              "not typed in; each step names the rule it uses.",
+        "not typed in; each step names the rule it uses.",
         "zh": "以下每个公式都由 SymPy 根据网络的定义推导得出，而非手工输入；每一步都注明所用的法则"
-              "（链式法则、幂规则、求偏导数等）。",
+        "（链式法则、幂规则、求偏导数等）。",
     },
 }
 

@@ -23,10 +23,10 @@ def test_book_hidden_rule_differs_from_the_gradient():
     forward(pt)
     fd = finite_difference(network, params, x, t, "W1")
     i, j = S.index(0), S.index(1)
-    ex = np.array([[evaluate(exact.xreplace({i: a, j: b}), pt) for b in range(4)]
-                   for a in range(3)])
-    bk = np.array([[evaluate(book.xreplace({i: a, j: b}), pt) for b in range(4)]
-                   for a in range(3)])
+    ex = np.array(
+        [[evaluate(exact.xreplace({i: a, j: b}), pt) for b in range(4)] for a in range(3)]
+    )
+    bk = np.array([[evaluate(book.xreplace({i: a, j: b}), pt) for b in range(4)] for a in range(3)])
     # the exact rule is -α ½ ∂E/∂W (the book absorbs the 2 into α)
     assert np.allclose(ex, -0.5 * fd, rtol=1e-6)
     assert not np.allclose(bk, -0.5 * fd, rtol=1e-2)

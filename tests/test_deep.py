@@ -17,6 +17,7 @@ from tests.helpers import error_of, finite_difference, random_point
 
 def _instantiate(expr: sp.Expr, layer: int) -> sp.Expr:
     """Replace the general layer l of a printed equation by a concrete layer."""
+
     def concrete(name: str) -> int:
         return {"l": layer, "l+1": layer + 1, "l-1": layer - 1}[name]
 
@@ -24,8 +25,7 @@ def _instantiate(expr: sp.Expr, layer: int) -> sp.Expr:
         kind, where = S.kind_of(b), S.layer_of(b)
         return getattr(S, kind)(concrete(where)) if isinstance(where, str) else b
 
-    expr = expr.replace(lambda e: isinstance(e, sp.Indexed),
-                        lambda e: base(e.base)[e.indices])
+    expr = expr.replace(lambda e: isinstance(e, sp.Indexed), lambda e: base(e.base)[e.indices])
     return expr.replace(
         lambda e: isinstance(e, sp.Function) and "@" in str(e.func),
         lambda e: S.df(concrete(S.layer_of(e.func)))(*e.args),
@@ -36,11 +36,13 @@ def _value(node, layer: int, pts: list[Point], batch: bool):
     """A matrix node as NumPy: column vectors for one sample, rows for a batch."""
     if isinstance(node, Vec):
         expr = _instantiate(node.expr, layer)
-        (base,) = {S.layer_of(i.base) for i in expr.atoms(sp.Indexed)
-                   if S.kind_of(i.base) in ("O", "delta", "net")}
+        (base,) = {
+            S.layer_of(i.base)
+            for i in expr.atoms(sp.Indexed)
+            if S.kind_of(i.base) in ("O", "delta", "net")
+        }
         width = pts[0].widths[base]
-        rows = [[evaluate(expr.xreplace({node.index: n}), pt) for n in range(width)]
-                for pt in pts]
+        rows = [[evaluate(expr.xreplace({node.index: n}), pt) for n in range(width)] for pt in pts]
         return np.array(rows) if batch else np.array(rows[0])
     if isinstance(node, Hadamard):
         out = 1.0
@@ -82,7 +84,8 @@ def test_printed_recurrence_gives_the_gradients(widths, batch):
         L = len(widths) - 1
         k = S.index(L)
         pt.arrays[f"delta{L}"] = np.array(
-            [evaluate(d.deltas[L].xreplace({k: m}), pt) for m in range(widths[-1])])
+            [evaluate(d.deltas[L].xreplace({k: m}), pt) for m in range(widths[-1])]
+        )
         pts.append(pt)
     # δ of every hidden layer from the printed recurrence, top down
     for layer in range(L - 1, 0, -1):

@@ -32,8 +32,9 @@ ETA = 0.1
 
 def _point(network, widths, seed):
     params, x, d = random_point(network, widths, seed)
-    pt = Point(widths, network.activations, arrays={"O0": x, "d": d, **params},
-               scalars={S.eta: ETA})
+    pt = Point(
+        widths, network.activations, arrays={"O0": x, "d": d, **params}, scalars={S.eta: ETA}
+    )
     forward(pt)
     return pt, params, x, d
 
@@ -51,7 +52,7 @@ def test_gradients_match_finite_differences(combo, sizes):
     for layer in (1, 2):
         fd = finite_difference(network, params, x, d, f"W{layer}")
         p, q = S.index(layer - 1), S.index(layer)
-        for (a, b) in np.ndindex(fd.shape):
+        for a, b in np.ndindex(fd.shape):
             got = _value(derivation.gradients[f"W{layer}"], derivation, pt, {p: a, q: b})
             assert got == pytest.approx(fd[a, b], rel=1e-6, abs=1e-9), (layer, a, b)
 
@@ -71,8 +72,9 @@ def _reference(lhs, fd, pt, book_scale=1.0):
 
 
 @pytest.mark.parametrize("notation", ["doc004", "rashid"])
-@pytest.mark.parametrize("combo", COMBINATIONS[:4] + COMBINATIONS[7:8],
-                         ids=lambda c: "-".join(c.values()))
+@pytest.mark.parametrize(
+    "combo", COMBINATIONS[:4] + COMBINATIONS[7:8], ids=lambda c: "-".join(c.values())
+)
 def test_every_printed_update_and_gradient_is_exact(notation, combo):
     """Each form of ∂E/∂w and Δw a report prints equals the finite difference
     (the book's dropped-constant forms are checked against their own left side)."""
@@ -104,7 +106,10 @@ def test_every_printed_update_and_gradient_is_exact(notation, combo):
                 for b in range(sizes[S.layer_of(idx[1])]):
                     got = _value(expr, derivation, pt, {idx[0]: a, idx[1]: b})
                     assert got == pytest.approx(float(scale) * ref(a, b), rel=1e-6, abs=1e-9), (
-                        eq.key, a, b)
+                        eq.key,
+                        a,
+                        b,
+                    )
             checked += 1
     assert checked >= (4 if notation == "doc004" else 3)
 
@@ -149,7 +154,7 @@ def test_deep_network_with_biases():
     for layer in (1, 2, 3):
         fd = finite_difference(network, params, x, d, f"W{layer}")
         p, q = S.index(layer - 1), S.index(layer)
-        for (a, b) in np.ndindex(fd.shape):
+        for a, b in np.ndindex(fd.shape):
             got = _value(derivation.gradients[f"W{layer}"], derivation, pt, {p: a, q: b})
             assert got == pytest.approx(fd[a, b], rel=1e-6, abs=1e-9)
         fdb = finite_difference(network, params, x, d, f"b{layer}")

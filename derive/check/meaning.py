@@ -22,7 +22,6 @@ from ..derivation import activated, net_def
 from ..network import Network
 from ..notation import Notation, network_for
 
-
 REAL_VARIABLES = frozenset({"x", "y", "z", "u"})
 """Bare letters that stand for a real variable in calculus facts (a note's f(x))."""
 
@@ -56,11 +55,11 @@ class World:
         n = self.notation
         self.lr_names = {_strip_braces(n.lr), "eta", "alpha"}
         self.output_names = {o for o in (*n.outputs, *n.vectors)}
-        names = [_strip_braces(w).replace("^", "^(") + (")" if "^" in w else "")
-                 for w in n.weights]
+        names = [_strip_braces(w).replace("^", "^(") + (")" if "^" in w else "") for w in n.weights]
         # a name used for every layer (the book's W) is told apart by its indices
-        self.weight_names = {w: layer for layer, w in enumerate(names, start=1)
-                             if names.count(w) == 1}
+        self.weight_names = {
+            w: layer for layer, w in enumerate(names, start=1) if names.count(w) == 1
+        }
 
     # -- layers ------------------------------------------------------------------
 
@@ -102,7 +101,9 @@ class World:
         n = self.notation
         L = self.network.depth
         if name in self.output_names or name == "x":
-            layer = 0 if name == "x" and "x" not in n.outputs[1:] else self._output_layer(name, indices)
+            layer = (
+                0 if name == "x" and "x" not in n.outputs[1:] else self._output_layer(name, indices)
+            )
             if layer == L and self.network.scalar_output:
                 return S.O(L)[0]
             return S.O(layer)[indices[0]]
@@ -122,16 +123,18 @@ class World:
             if layer == L:
                 return out
             m = sp.Symbol(f"k'{next(_fresh)}")
-            return sp.Sum(S.W(L)[indices[0], m] * out.xreplace({indices[0]: m}),
-                          (m, 0, S.width(L) - 1))
+            return sp.Sum(
+                S.W(L)[indices[0], m] * out.xreplace({indices[0]: m}), (m, 0, S.width(L) - 1)
+            )
         if name == "Phi'" and n.name == "doc003":
             return S.fprime(1, S.net(1)[indices[0]])
         if name == "b":
             return S.b(self.layer_of_letter(indices[0]))[indices[0]]
         if name in ("w", "v", "W") or name.startswith("W^(") or name in self.weight_names:
             return self._weight(name, indices)
-        raise NotDefined(f"{name}_{{{','.join(map(str, indices))}}} is not defined in "
-                         f"notation {n.name}")
+        raise NotDefined(
+            f"{name}_{{{','.join(map(str, indices))}}} is not defined in notation {n.name}"
+        )
 
     def symbol(self, sym: sp.Symbol) -> sp.Expr:
         name = sym.name
@@ -171,22 +174,31 @@ class World:
     def translate(self, expr: sp.Expr) -> sp.Expr:
         """The parsed ``expr`` in the network's internal symbols."""
         if isinstance(expr, sp.Indexed):
-            return self.indexed(str(expr.base), tuple(self.translate(i) if not i.is_Symbol
-                                                      else i for i in expr.indices))
+            return self.indexed(
+                str(expr.base),
+                tuple(self.translate(i) if not i.is_Symbol else i for i in expr.indices),
+            )
         if isinstance(expr, sp.Symbol):
             return self.symbol(expr)
         if isinstance(expr, sp.Derivative):
             inner = expr.expr
             var = expr.variables[0]
-            if (len(expr.variables) == 1 and isinstance(inner, sp.Function)
-                    and inner.args == (var,) and str(inner.func) in ("f", "g", "Phi", "phi")):
+            if (
+                len(expr.variables) == 1
+                and isinstance(inner, sp.Function)
+                and inner.args == (var,)
+                and str(inner.func) in ("f", "g", "Phi", "phi")
+            ):
                 arg = self.translate(var)
                 return S.fprime(self._layer_of_argument(arg), arg)
             if len(expr.variables) != 1:
                 raise NotDefined("higher derivatives")
             a = self.translate(inner)
-            b = var if var.is_Symbol and var.name not in self.letters and _free_variable(var, self) \
+            b = (
+                var
+                if var.is_Symbol and var.name not in self.letters and _free_variable(var, self)
                 else self.translate(var)
+            )
             return self.partial(a, b)
         if isinstance(expr, sp.Sum):
             (dummy, lo, hi), *more = expr.limits
@@ -209,7 +221,9 @@ class World:
             raise NotDefined("matrices are not checked element by element yet")
         if isinstance(expr, sp.Function) and type(expr).__name__ == "hadamard":
             return sp.Mul(*[self.translate(a) for a in expr.args])
-        if isinstance(expr, sp.Function) and isinstance(type(expr), sp.core.function.UndefinedFunction):
+        if isinstance(expr, sp.Function) and isinstance(
+            type(expr), sp.core.function.UndefinedFunction
+        ):
             return self.function(str(expr.func), tuple(self.translate(a) for a in expr.args))
         if not expr.args:
             return expr
@@ -253,9 +267,9 @@ class World:
 
         expr = _fresh_sums(_loss(self.network))
         if self.network.scalar_output:
-            L = self.network.depth
-            expr = expr.replace(lambda e: isinstance(e, sp.Sum),
-                                lambda e: e.function.xreplace({e.limits[0][0]: 0}))
+            expr = expr.replace(
+                lambda e: isinstance(e, sp.Sum), lambda e: e.function.xreplace({e.limits[0][0]: 0})
+            )
         return expr
 
     def partial(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
@@ -278,17 +292,25 @@ class World:
         bias = self.network.bias
         for _ in range(2 * self.network.depth + 1):
             before = expr
-            expr = expr.replace(lambda e: isinstance(e, sp.Sum) and _is_net(e, bias) is not None,
-                                lambda e: _is_net(e, bias))
+            expr = expr.replace(
+                lambda e: isinstance(e, sp.Sum) and _is_net(e, bias) is not None,
+                lambda e: _is_net(e, bias),
+            )
             if bias:
                 expr = expr.replace(
                     lambda e: isinstance(e, sp.Add) and _net_plus_bias(e) is not None,
-                    lambda e: _net_plus_bias(e))
+                    lambda e: _net_plus_bias(e),
+                )
             expr = expr.replace(
-                lambda e: isinstance(e, sp.Function) and isinstance(e.args[0], sp.Indexed)
-                and str(e.func).startswith("f") and str(e.func)[1:].isdigit()
-                and e.args[0].base == S.net(int(str(e.func)[1:])),
-                lambda e: S.O(int(str(e.func)[1:]))[e.args[0].indices[0]])
+                lambda e: (
+                    isinstance(e, sp.Function)
+                    and isinstance(e.args[0], sp.Indexed)
+                    and str(e.func).startswith("f")
+                    and str(e.func)[1:].isdigit()
+                    and e.args[0].base == S.net(int(str(e.func)[1:]))
+                ),
+                lambda e: S.O(int(str(e.func)[1:]))[e.args[0].indices[0]],
+            )
             if expr == before:
                 break
         return expr
@@ -296,7 +318,7 @@ class World:
 
 def _weighted_sum(summed: sp.Sum):
     """``Σ_p W_l[p, q] O_{l-1}[p]`` -> (l, q), else None."""
-    (p, lo, hi), = summed.limits
+    ((p, lo, hi),) = summed.limits
     factors = sp.Mul.make_args(summed.function)
     if len(factors) != 2 or lo != 0:
         return None
@@ -306,8 +328,12 @@ def _weighted_sum(summed: sp.Sum):
         return None
     (w,), (o,) = w, o
     layer = S.layer_of(w.base)
-    if (w.indices[0] != p or o.indices != (p,) or S.layer_of(o.base) != layer - 1
-            or hi != S.width(layer - 1) - 1):
+    if (
+        w.indices[0] != p
+        or o.indices != (p,)
+        or S.layer_of(o.base) != layer - 1
+        or hi != S.width(layer - 1) - 1
+    ):
         return None
     return layer, w.indices[1]
 
@@ -356,6 +382,14 @@ def _fresh_sums(expr: sp.Expr) -> sp.Expr:
     """Give every summation dummy a fresh name, so a free j never meets a bound j."""
     return expr.replace(
         lambda e: isinstance(e, sp.Sum),
-        lambda e: sp.Sum(e.function.xreplace({e.limits[0][0]: (f := sp.Symbol(
-            f"{e.limits[0][0].name.rstrip(chr(39))}'{next(_fresh)}"))}), (f, *e.limits[0][1:])),
+        lambda e: sp.Sum(
+            e.function.xreplace(
+                {
+                    e.limits[0][0]: (
+                        f := sp.Symbol(f"{e.limits[0][0].name.rstrip(chr(39))}'{next(_fresh)}")
+                    )
+                }
+            ),
+            (f, *e.limits[0][1:]),
+        ),
     )

@@ -50,8 +50,11 @@ class Verdict:
 
 def _sizes(world: World) -> list[tuple[int, ...]]:
     L = world.network.depth
-    sizes = SIZES.get(L) or [tuple([3] + [4] * (L - 1) + [2]), tuple([2] + [3] * L),
-                              tuple([4] + [2] * (L - 1) + [3])]
+    sizes = SIZES.get(L) or [
+        tuple([3] + [4] * (L - 1) + [2]),
+        tuple([2] + [3] * L),
+        tuple([4] + [2] * (L - 1) + [3]),
+    ]
     if world.network.scalar_output:
         sizes = [s[:-1] + (1,) for s in sizes]
     return sizes
@@ -68,16 +71,20 @@ def _points(world: World, seed: int = 0) -> list[Point]:
                 if world.network.bias:
                     arrays[f"b{layer}"] = rng.normal(0, 0.5, widths[layer])
             arrays["d"] = rng.uniform(0.05, 0.95, widths[-1])
-            pt = Point(widths, world.network.activations, arrays,
-                       {S.eta: float(rng.uniform(0.05, 1.0))})
+            pt = Point(
+                widths, world.network.activations, arrays, {S.eta: float(rng.uniform(0.05, 1.0))}
+            )
             forward(pt)
             out.append(pt)
     return out
 
 
 def _free_indices(expr: sp.Expr) -> set:
-    return {s for s in expr.free_symbols
-            if isinstance(s, sp.Symbol) and s.is_integer is None and _is_index(s)}
+    return {
+        s
+        for s in expr.free_symbols
+        if isinstance(s, sp.Symbol) and s.is_integer is None and _is_index(s)
+    }
 
 
 def _is_index(s: sp.Symbol) -> bool:
@@ -124,8 +131,18 @@ class Checker:
         if key not in self._cache:
             self._cache[key] = self._check(rel)
         cached = self._cache[key]
-        return Verdict(rel.line, rel.source, rel.lhs, rel.rhs, rel.op, cached.status,
-                       cached.how, cached.difference, cached.counterexample, cached.diagnosis)
+        return Verdict(
+            rel.line,
+            rel.source,
+            rel.lhs,
+            rel.rhs,
+            rel.op,
+            cached.status,
+            cached.how,
+            cached.difference,
+            cached.counterexample,
+            cached.diagnosis,
+        )
 
     def _check(self, rel: Relation) -> Verdict:
         v = Verdict(rel.line, rel.source, rel.lhs, rel.rhs, rel.op, "not checked")
@@ -163,9 +180,14 @@ class Checker:
         """Is ``lhs = rhs`` the notation's own definition of the symbol on the left?"""
         base = str(plhs.base) if isinstance(plhs, sp.Indexed) else str(plhs)
         if isinstance(plhs, sp.Indexed) and base == "delta":
-            return prhs.has(sp.Derivative) and any(
-                isinstance(d, sp.Derivative) and str(d.expr) == "E" for d in prhs.atoms(sp.Derivative)
-            ) and len(prhs.atoms(sp.Derivative)) == 1
+            return (
+                prhs.has(sp.Derivative)
+                and any(
+                    isinstance(d, sp.Derivative) and str(d.expr) == "E"
+                    for d in prhs.atoms(sp.Derivative)
+                )
+                and len(prhs.atoms(sp.Derivative)) == 1
+            )
         if base.startswith("Delta "):
             ds = prhs.atoms(sp.Derivative)
             return len(ds) == 1 and str(next(iter(ds)).expr) == "E"
@@ -175,8 +197,11 @@ class Checker:
 
     def _local_definition(self, plhs: sp.Expr) -> bool:
         """``y = x`` in a worked example: a letter the notation leaves free is being named."""
-        return isinstance(plhs, sp.Symbol) and plhs.name in REAL_VARIABLES and not (
-            self.world.notation.name == "doc003" and plhs.name == "y")
+        return (
+            isinstance(plhs, sp.Symbol)
+            and plhs.name in REAL_VARIABLES
+            and not (self.world.notation.name == "doc003" and plhs.name == "y")
+        )
 
     def _envs(self, free: set, lhs: sp.Expr, rhs: sp.Expr) -> list[dict]:
         envs = []
@@ -194,8 +219,11 @@ class Checker:
         free_l, free_r = _free_indices(lhs), _free_indices(rhs)
         free = free_l | free_r
         # plain real variables (the x of d/dx sigmoid(x)) get random values too
-        reals = {s for s in lhs.free_symbols | rhs.free_symbols
-                 if isinstance(s, sp.Symbol) and s.name in REAL_VARIABLES and s not in free}
+        reals = {
+            s
+            for s in lhs.free_symbols | rhs.free_symbols
+            if isinstance(s, sp.Symbol) and s.name in REAL_VARIABLES and s not in free
+        }
         envs = self._envs(free, lhs, rhs)
         for env in envs:
             for s in reals:
@@ -205,7 +233,7 @@ class Checker:
         close = np.all(abs(lv - rv) <= TOLERANCE * scale) and free_l == free_r
         if definition:
             v.status = "definition"
-            v.how = ("agrees with the notation's definition" if close else "")
+            v.how = "agrees with the notation's definition" if close else ""
             if close:
                 return v
         if close:
@@ -216,9 +244,12 @@ class Checker:
         worst = int(np.argmax(abs(lv - rv) / scale))
         v.counterexample = {
             "sizes": list(self.points[worst].widths),
-            **{str(k): int(val) if not isinstance(val, float) else val
-               for k, val in envs[worst].items()},
-            "lhs": float(lv[worst]), "rhs": float(rv[worst]),
+            **{
+                str(k): int(val) if not isinstance(val, float) else val
+                for k, val in envs[worst].items()
+            },
+            "lhs": float(lv[worst]),
+            "rhs": float(rv[worst]),
         }
         v.difference = self._show(lhs - rhs)
         v.diagnosis = self._diagnose(lhs, rhs, lv, rv, envs, free_l, free_r, plhs, prhs)
@@ -237,16 +268,17 @@ class Checker:
         outer = sums[0]
         term = loss.xreplace({outer: outer.function.xreplace({outer.limits[0][0]: k})})
         if np.allclose(_values(term, envs, self.points), rv, rtol=1e-9, atol=1e-12):
-            return (f"E sums over every output; the right side is only the term of output {k} "
-                    "(the terms of the other outputs do not depend on this weight, so the "
-                    "derivatives agree, but the equation does not hold)")
+            return (
+                f"E sums over every output; the right side is only the term of output {k} "
+                "(the terms of the other outputs do not depend on this weight, so the "
+                "derivatives agree, but the equation does not hold)"
+            )
         return ""
 
     def _show(self, expr: sp.Expr) -> str:
         """An expression in the notation's own LaTeX (``O_{k}``, not ``O2[k]``)."""
-        from ..printing.latex import printer
-
         from ..derivation import _rewrite_in_outputs
+        from ..printing.latex import printer
         from .meaning import _dummy_layers
 
         expr = _ground(expr)
@@ -254,10 +286,15 @@ class Checker:
             expr = _rewrite_in_outputs(expr, layer, act)  # f'(net_k) -> O_k (1 - O_k)
         expr = expr.replace(  # the verifier's fresh dummies -> the notation's letters
             lambda e: isinstance(e, sp.Sum) and _dummy_layers(e.function, e.limits[0][0]),
-            lambda e: e.xreplace({e.limits[0][0]: S.index(
-                max(_dummy_layers(e.function, e.limits[0][0])), 1)}))
-        letters = {i: S.index(self.world.letters[i.name]) for i in expr.atoms(sp.Symbol)
-                   if i.name in self.world.letters}
+            lambda e: e.xreplace(
+                {e.limits[0][0]: S.index(max(_dummy_layers(e.function, e.limits[0][0])), 1)}
+            ),
+        )
+        letters = {
+            i: S.index(self.world.letters[i.name])
+            for i in expr.atoms(sp.Symbol)
+            if i.name in self.world.letters
+        }
         expr = expr.xreplace(letters)
         free = frozenset(letters.values())
         try:
@@ -280,10 +317,13 @@ class Checker:
                 flipped = item.base[item.indices[::-1]]
                 if self._holds_with(plhs, prhs.xreplace({item: flipped}), lv, envs):
                     return f"transposed index: {_tex(item)} should be {_tex(flipped)}"
-        letters = sorted({i for e in prhs.atoms(sp.Indexed) for i in e.indices if i.is_Symbol}
-                         & plhs.atoms(sp.Symbol), key=str)
+        letters = sorted(
+            {i for e in prhs.atoms(sp.Indexed) for i in e.indices if i.is_Symbol}
+            & plhs.atoms(sp.Symbol),
+            key=str,
+        )
         for n, a in enumerate(letters):
-            for b in letters[n + 1:]:
+            for b in letters[n + 1 :]:
                 if self._holds_with(plhs, prhs.xreplace({a: b, b: a}), lv, envs):
                     return f"transposed index: {a} and {b} are swapped on the right"
         return ""
@@ -312,19 +352,26 @@ class Checker:
             if wrong_sum:
                 return wrong_sum
             swapped = self._quantity_swap(plhs, prhs, lv, rv, envs)
-            return swapped or _kept_free(plhs, prhs) or (
-                f"the two sides have different free indices ({extra})")
+            return (
+                swapped
+                or _kept_free(plhs, prhs)
+                or (f"the two sides have different free indices ({extra})")
+            )
         if nonzero.any():
             ratio = lv[nonzero] / rv[nonzero]
             if np.allclose(ratio, ratio[0], rtol=1e-7):
                 r = ratio[0]
                 if np.isclose(r, 0):
-                    return "the left side is 0 here: it does not depend on what it is differentiated by"
+                    return (
+                        "the left side is 0 here: it does not depend on what it is "
+                        "differentiated by"
+                    )
                 if np.isclose(r, -1):
                     return "sign: the two sides differ only in sign"
                 frac = sp.nsimplify(r, tolerance=1e-9, rational=True)
-                return (f"off by a constant factor: left = {frac} × right"
-                        + (" (a factor 2 was dropped)" if frac in (2, sp.Rational(1, 2)) else ""))
+                return f"off by a constant factor: left = {frac} × right" + (
+                    " (a factor 2 was dropped)" if frac in (2, sp.Rational(1, 2)) else ""
+                )
         wrong_sum = _wrong_sum(prhs) or _wrong_sum(plhs) or _kept_free(plhs, prhs)
         if wrong_sum:
             return wrong_sum
@@ -345,13 +392,21 @@ class Checker:
         return ""
 
 
-SWAPS = {"v": ("w",), "w": ("v",), "net": ("O", "o"), "O": ("net",), "o": ("net",),
-         "W^(1)": ("W^(2)",), "W^(2)": ("W^(1)",)}
+SWAPS = {
+    "v": ("w",),
+    "w": ("v",),
+    "net": ("O", "o"),
+    "O": ("net",),
+    "o": ("net",),
+    "W^(1)": ("W^(2)",),
+    "W^(2)": ("W^(1)",),
+}
 
 
 def _rename(expr: sp.Expr, old: str, new: str) -> sp.Expr:
-    return expr.replace(lambda e: isinstance(e, sp.IndexedBase) and str(e) == old,
-                        lambda e: sp.IndexedBase(new))
+    return expr.replace(
+        lambda e: isinstance(e, sp.IndexedBase) and str(e) == old, lambda e: sp.IndexedBase(new)
+    )
 
 
 def _variants(plhs: sp.Expr, prhs: sp.Expr):
@@ -361,25 +416,39 @@ def _variants(plhs: sp.Expr, prhs: sp.Expr):
         for base in sorted({str(i.base) for i in expr.atoms(sp.Indexed)}):
             for other in SWAPS.get(base, ()):
                 new = _rename(expr, base, other)
-                yield (f"a quantity in place of another: {base} is written where {other} "
-                       f"belongs (on the {side})", *((plhs, new) if side == "right" else (new, prhs)))
+                yield (
+                    f"a quantity in place of another: {base} is written where {other} "
+                    f"belongs (on the {side})",
+                    *((plhs, new) if side == "right" else (new, prhs)),
+                )
         for der in expr.atoms(sp.Derivative):
             if str(der.expr) == "E":
-                for q in sorted({i for i in (plhs, prhs)[0].atoms(sp.Indexed)} |
-                                {i for i in prhs.atoms(sp.Indexed)}, key=str):
+                for q in sorted(
+                    {i for i in (plhs, prhs)[0].atoms(sp.Indexed)}
+                    | {i for i in prhs.atoms(sp.Indexed)},
+                    key=str,
+                ):
                     if q == der.variables[0]:
                         continue
                     new = expr.xreplace({der: sp.Derivative(q, der.variables[0], evaluate=False)})
-                    yield (f"a quantity in place of another: ∂E/∂{der.variables[0]} is written "
-                           f"where ∂{q}/∂{der.variables[0]} belongs (on the {side})",
-                           *((plhs, new) if side == "right" else (new, prhs)))
+                    yield (
+                        f"a quantity in place of another: ∂E/∂{der.variables[0]} is written "
+                        f"where ∂{q}/∂{der.variables[0]} belongs (on the {side})",
+                        *((plhs, new) if side == "right" else (new, prhs)),
+                    )
 
 
 def _ground(expr: sp.Expr) -> sp.Expr:
     """Re-roll f_l(net) into O_l for a readable ratio (symbolic only)."""
-    return expr.replace(lambda e: isinstance(e, sp.Function) and str(e.func).startswith("f")
-                        and str(e.func)[1:].isdigit() and isinstance(e.args[0], sp.Indexed),
-                        lambda e: S.O(int(str(e.func)[1:]))[e.args[0].indices[0]])
+    return expr.replace(
+        lambda e: (
+            isinstance(e, sp.Function)
+            and str(e.func).startswith("f")
+            and str(e.func)[1:].isdigit()
+            and isinstance(e.args[0], sp.Indexed)
+        ),
+        lambda e: S.O(int(str(e.func)[1:]))[e.args[0].indices[0]],
+    )
 
 
 def _tex(item: sp.Indexed) -> str:
@@ -391,8 +460,10 @@ def _kept_free(plhs: sp.Expr, prhs: sp.Expr) -> str:
         for summed in one.atoms(sp.Sum):
             dummy = summed.limits[0][0]
             if dummy in other.atoms(sp.Symbol) and summed.function.has(dummy):
-                return (f"the sum runs over {dummy}, which the {side} side keeps free: "
-                        f"only the term {dummy} survives, so there is nothing to sum")
+                return (
+                    f"the sum runs over {dummy}, which the {side} side keeps free: "
+                    f"only the term {dummy} survives, so there is nothing to sum"
+                )
     return ""
 
 
@@ -400,10 +471,13 @@ def _wrong_sum(parsed: sp.Expr) -> str:
     for s in parsed.atoms(sp.Sum):
         dummy = s.limits[0][0]
         if not s.function.has(dummy):
-            others = sorted({str(i) for e in s.function.atoms(sp.Indexed) for i in e.indices
-                             if i.is_Symbol})
-            return (f"wrong summation index: the sum runs over {dummy}, but its terms depend on "
-                    f"{', '.join(others) or 'no index'}, not on {dummy}")
+            others = sorted(
+                {str(i) for e in s.function.atoms(sp.Indexed) for i in e.indices if i.is_Symbol}
+            )
+            return (
+                f"wrong summation index: the sum runs over {dummy}, but its terms depend on "
+                f"{', '.join(others) or 'no index'}, not on {dummy}"
+            )
     return ""
 
 

@@ -15,8 +15,12 @@ NOTATIONS = ("doc004", "rashid", "doc003")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("latex", nargs="*", help="equations in LaTeX, e.g. '\\delta_k = ...'")
     parser.add_argument("--file", type=Path, help="a Markdown or .tex note to check whole")
-    parser.add_argument("--notation", default="doc004", choices=NOTATIONS,
-                        help="whose symbols the equations use (default doc004)")
+    parser.add_argument(
+        "--notation",
+        default="doc004",
+        choices=NOTATIONS,
+        help="whose symbols the equations use (default doc004)",
+    )
     parser.add_argument("--json", action="store_true", help="print the verdicts as JSON")
 
 
@@ -62,8 +66,9 @@ def _describe(v, where: str) -> list[str]:
         if v.diagnosis:
             lines.append(f"    why: {v.diagnosis}")
         lines.append(f"    left - right = {v.difference}")
-        lines.append("    for example: " + ", ".join(f"{k} = {val}" for k, val in
-                                                      v.counterexample.items()))
+        lines.append(
+            "    for example: " + ", ".join(f"{k} = {val}" for k, val in v.counterexample.items())
+        )
     return lines
 
 
@@ -72,16 +77,27 @@ def run(args: argparse.Namespace) -> int:
 
     relations = _relations(args)
     if not relations:
-        raise UsageError(f"derive check: nothing checkable in {args.file} "
-                         "(no formula with a relation; formulas in images cannot be read)")
+        raise UsageError(
+            f"derive check: nothing checkable in {args.file} "
+            "(no formula with a relation; formulas in images cannot be read)"
+        )
     checker = Checker(args.notation)
     verdicts = [checker.check(rel) for rel in relations]
-    counts = {s: sum(v.status == s for v in verdicts)
-              for s in ("holds", "fails", "definition", "not checked")}
+    counts = {
+        s: sum(v.status == s for v in verdicts)
+        for s in ("holds", "fails", "definition", "not checked")
+    }
     if args.json:
-        json.dump({"notation": args.notation, "counts": counts,
-                   "relations": [v.as_dict() for v in verdicts]},
-                  sys.stdout, ensure_ascii=False, indent=1)
+        json.dump(
+            {
+                "notation": args.notation,
+                "counts": counts,
+                "relations": [v.as_dict() for v in verdicts],
+            },
+            sys.stdout,
+            ensure_ascii=False,
+            indent=1,
+        )
         sys.stdout.write("\n")
     else:
         where = f"{args.file}:" if args.file else "line "

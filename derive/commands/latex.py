@@ -19,28 +19,45 @@ LANGS = ("en", "zh")
 
 def add_network_arguments(parser: argparse.ArgumentParser) -> None:
     """The options that choose a network, shared by latex and codegen."""
-    parser.add_argument("--activation", metavar="NAME|EXPR",
-                        help="hidden activation: sigmoid, tanh, identity, relu, leaky_relu, "
-                        "softplus, exp, or an expression in x (default: the notation's)")
-    parser.add_argument("--output-activation", metavar="NAME|EXPR",
-                        help="output activation (default: the hidden one; softmax allowed)")
+    parser.add_argument(
+        "--activation",
+        metavar="NAME|EXPR",
+        help="hidden activation: sigmoid, tanh, identity, relu, leaky_relu, "
+        "softplus, exp, or an expression in x (default: the notation's)",
+    )
+    parser.add_argument(
+        "--output-activation",
+        metavar="NAME|EXPR",
+        help="output activation (default: the hidden one; softmax allowed)",
+    )
     parser.add_argument("--loss", help="sse, sum_sq, mse, bce, ce (default: the notation's)")
-    parser.add_argument("--layers", metavar="W0,W1,...",
-                        help="widths, input first (default 3,4,2: the notes' network); "
-                        "--activation may then list one activation per weight layer")
+    parser.add_argument(
+        "--layers",
+        metavar="W0,W1,...",
+        help="widths, input first (default 3,4,2: the notes' network); "
+        "--activation may then list one activation per weight layer",
+    )
     parser.add_argument("--bias", action="store_true", help="give every layer a bias")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--notation", default="doc004", choices=NOTATIONS,
-                        help="whose symbols to print (default doc004)")
+    parser.add_argument(
+        "--notation",
+        default="doc004",
+        choices=NOTATIONS,
+        help="whose symbols to print (default doc004)",
+    )
     add_network_arguments(parser)
     parser.add_argument("--steps", action="store_true", help="derive step by step")
-    parser.add_argument("--document", action="store_true",
-                        help="a complete LaTeX document (pdflatex; xelatex with --lang zh)")
+    parser.add_argument(
+        "--document",
+        action="store_true",
+        help="a complete LaTeX document (pdflatex; xelatex with --lang zh)",
+    )
     parser.add_argument("--lang", default="en", choices=LANGS, help="language of the prose")
-    parser.add_argument("--format", default="latex", choices=tuple(FORMATS),
-                        help="output format (default latex)")
+    parser.add_argument(
+        "--format", default="latex", choices=tuple(FORMATS), help="output format (default latex)"
+    )
 
 
 def network_from(args: argparse.Namespace, notation):
@@ -48,9 +65,14 @@ def network_from(args: argparse.Namespace, notation):
     from ..notation import network_for
 
     widths = parse_layers(args.layers) if args.layers else None
-    return network_for(notation, activation=args.activation,
-                       output_activation=args.output_activation, loss=args.loss,
-                       widths=widths, bias=args.bias or None)
+    return network_for(
+        notation,
+        activation=args.activation,
+        output_activation=args.output_activation,
+        loss=args.loss,
+        widths=widths,
+        bias=args.bias or None,
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -77,7 +77,9 @@ class NotationLatexPrinter(LatexPrinter):
         n = self.notation
         names = {
             "O": n.outputs[0] if not self._settings["vector_mode"] else (n.vectors or n.outputs)[0],
-            "W": "W", "b": "b", "net": rf"\mathrm{{{n.net}}}",
+            "W": "W",
+            "b": "b",
+            "net": rf"\mathrm{{{n.net}}}",
             "delta": r"\Delta" if self._settings["batch"] else n.delta,
         }
         return f"{names.get(kind, kind)}^{{({layer})}}"
@@ -287,8 +289,9 @@ def _factor_rank(factor: sp.Expr) -> tuple:
     """Print order inside a product: δ before w, w before O, sums last:
     ``\\sum_k \\delta_k w_{jk}``, ``v_{ij} O_i``, ``O_k (1 - O_k)``."""
     if isinstance(factor, sp.Add):
-        has_target = any(isinstance(a, sp.Indexed) and S.kind_of(a.base) == "d"
-                         for a in factor.atoms(sp.Indexed))
+        has_target = any(
+            isinstance(a, sp.Indexed) and S.kind_of(a.base) == "d" for a in factor.atoms(sp.Indexed)
+        )
         return (0, 5) if has_target else (3, 0)
     if isinstance(factor, sp.Sum):
         return (4, 0)
@@ -322,5 +325,7 @@ def free_indices(*exprs) -> frozenset:
     out = set()
     for expr in exprs:
         if isinstance(expr, sp.Basic):
-            out |= {s for s in expr.atoms(sp.Symbol) if s.name.startswith("i") and "'" not in s.name}
+            out |= {
+                s for s in expr.atoms(sp.Symbol) if s.name.startswith("i") and "'" not in s.name
+            }
     return frozenset(out)

@@ -49,9 +49,20 @@ def render(report: Report, lang: str = "en") -> str:
 def _tex_escape(text: str) -> str:
     """Our own prose for text mode; the Greek letters it names go into math mode,
     since text fonts (Latin Modern) have no Greek glyphs."""
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"),
-                 ("#", r"\#"), ("$", r"\$"), ("{", r"\{"), ("}", r"\}"),
-                 ("δ", r"$\delta$"), ("η", r"$\eta$"), ("α", r"$\alpha$"), ("Σ", r"$\Sigma$")):
+    for a, b in (
+        ("\\", r"\textbackslash{}"),
+        ("&", r"\&"),
+        ("%", r"\%"),
+        ("_", r"\_"),
+        ("#", r"\#"),
+        ("$", r"\$"),
+        ("{", r"\{"),
+        ("}", r"\}"),
+        ("δ", r"$\delta$"),
+        ("η", r"$\eta$"),
+        ("α", r"$\alpha$"),
+        ("Σ", r"$\Sigma$"),
+    ):
         text = text.replace(a, b)
     return text
 
@@ -72,19 +83,28 @@ def document(report: Report, lang: str = "en") -> str:
                 body.append(("text", _tex_escape(text[:1].upper() + text[1:]) + "."))
             body.append(("math", equation_latex(report, item)))
     d = report.derivation.network
+    activations = "/".join(dict.fromkeys(a.name for a in d.activations))
     summary = ", ".join(
-        [f"{say('notation_is', lang)} {report.notation.name}",
-         f"{say('activation_is', lang)} {'/'.join(dict.fromkeys(a.name for a in d.activations))}",
-         f"{say('loss_is', lang)} {d.loss.name}"]
+        [
+            f"{say('notation_is', lang)} {report.notation.name}",
+            f"{say('activation_is', lang)} {activations}",
+            f"{say('loss_is', lang)} {d.loss.name}",
+        ]
     )
     return render_template(
-        "latex/document.tex.j2", lang=lang, body=body, summary=_tex_escape(summary),
+        "latex/document.tex.j2",
+        lang=lang,
+        body=body,
+        summary=_tex_escape(summary),
         title=_tex_escape("Backpropagation" if lang == "en" else "反向传播推导"),
     )
 
 
 def notebook_latex(report: Report, lang: str = "en") -> str:
     """One ``$$\\begin{aligned} ... \\end{aligned}$$`` block for Jupyter's LaTeX display."""
-    rows = [equation_latex(report, item, align=True)
-            for item in report.blocks if isinstance(item, (Equation, Step, Batch))]
+    rows = [
+        equation_latex(report, item, align=True)
+        for item in report.blocks
+        if isinstance(item, (Equation, Step, Batch))
+    ]
     return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"

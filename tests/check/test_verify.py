@@ -59,7 +59,9 @@ def test_note_004_results_hold_and_slips_fail():
     w_for_v = [x for x in v[53] if "w_{ij}" in x.rhs]
     assert w_for_v and w_for_v[0].status == "fails"
     assert "w is written where v belongs" in w_for_v[0].diagnosis
-    wrong_chain = [x for x in v[53] if x.rhs.strip().startswith("-\\frac{\\partial E}{\\partial net_j}f'")]
+    wrong_chain = [
+        x for x in v[53] if x.rhs.strip().startswith("-\\frac{\\partial E}{\\partial net_j}f'")
+    ]
     assert wrong_chain and wrong_chain[0].status == "fails"
     assert by_text  # the chain was split into links
     defs = [x for x in v[41]]
@@ -100,34 +102,50 @@ def test_note_002_has_its_formulas_as_images():
 # -- textbook facts beyond the notes, and broken variants -----------------------
 
 
-@pytest.mark.parametrize("notation, lhs, rhs, status", [
-    ("doc004", r"\frac{\partial E}{\partial w_{jk}}", r"-\delta_k O_j", "holds"),
-    ("doc004", r"\frac{\partial E}{\partial w_{jk}}", r"\delta_k O_j", "fails"),
-    ("doc004", r"\delta_j", r"O_j(1-O_j)\sum_k \delta_k w_{jk}", "holds"),
-    ("doc004", r"\delta_j", r"O_j(1-O_j)\sum_k \delta_k w_{kj}", "fails"),
-    ("doc004", r"\frac{d}{dx}\tanh(x)", r"1 - \tanh(x)^2", "holds"),
-    ("doc004", r"\frac{d}{dx}\tanh(x)", r"1 - \tanh(x)", "fails"),
-    ("doc004", r"\frac{\partial E}{\partial O_k}", r"O_k - d_k", "holds"),
-    ("rashid", r"\frac{\partial E}{\partial o_k}", r"-2(t_k - o_k)", "holds"),
-    ("rashid", r"\frac{\partial E}{\partial o_k}", r"-(t_k - o_k)", "fails"),
-])
+@pytest.mark.parametrize(
+    "notation, lhs, rhs, status",
+    [
+        ("doc004", r"\frac{\partial E}{\partial w_{jk}}", r"-\delta_k O_j", "holds"),
+        ("doc004", r"\frac{\partial E}{\partial w_{jk}}", r"\delta_k O_j", "fails"),
+        ("doc004", r"\delta_j", r"O_j(1-O_j)\sum_k \delta_k w_{jk}", "holds"),
+        ("doc004", r"\delta_j", r"O_j(1-O_j)\sum_k \delta_k w_{kj}", "fails"),
+        ("doc004", r"\frac{d}{dx}\tanh(x)", r"1 - \tanh(x)^2", "holds"),
+        ("doc004", r"\frac{d}{dx}\tanh(x)", r"1 - \tanh(x)", "fails"),
+        ("doc004", r"\frac{\partial E}{\partial O_k}", r"O_k - d_k", "holds"),
+        ("rashid", r"\frac{\partial E}{\partial o_k}", r"-2(t_k - o_k)", "holds"),
+        ("rashid", r"\frac{\partial E}{\partial o_k}", r"-(t_k - o_k)", "fails"),
+    ],
+)
 def test_textbook_facts(notation, lhs, rhs, status):
     assert verdict(notation, lhs, rhs).status == status
 
 
 def test_diagnoses():
-    assert "sign" in verdict("doc004", r"\frac{\partial E}{\partial w_{jk}}",
-                             r"\delta_k O_j").diagnosis
-    assert "factor" in verdict("doc004", r"\frac{\partial E}{\partial w_{jk}}",
-                               r"-2\delta_k O_j").diagnosis
+    assert (
+        "sign"
+        in verdict("doc004", r"\frac{\partial E}{\partial w_{jk}}", r"\delta_k O_j").diagnosis
+    )
+    assert (
+        "factor"
+        in verdict("doc004", r"\frac{\partial E}{\partial w_{jk}}", r"-2\delta_k O_j").diagnosis
+    )
     assert "missing factor" in verdict("doc004", r"\delta_k", r"d_k - O_k").diagnosis
-    assert "w is written where v belongs" in verdict(
-        "doc004", r"\frac{\partial E}{\partial v_{ij}}",
-        r"-\delta_j \frac{\partial net_j}{\partial w_{ij}}").diagnosis
-    assert "transposed index: w_{kj} should be w_{jk}" in verdict(
-        "doc004", r"\delta_j", r"O_j(1-O_j)\sum_k \delta_k w_{kj}").diagnosis
-    assert "j and k are swapped" in verdict(
-        "doc004", r"\Delta w_{jk}", r"\eta \delta_{j} O_{k}").diagnosis
+    assert (
+        "w is written where v belongs"
+        in verdict(
+            "doc004",
+            r"\frac{\partial E}{\partial v_{ij}}",
+            r"-\delta_j \frac{\partial net_j}{\partial w_{ij}}",
+        ).diagnosis
+    )
+    assert (
+        "transposed index: w_{kj} should be w_{jk}"
+        in verdict("doc004", r"\delta_j", r"O_j(1-O_j)\sum_k \delta_k w_{kj}").diagnosis
+    )
+    assert (
+        "j and k are swapped"
+        in verdict("doc004", r"\Delta w_{jk}", r"\eta \delta_{j} O_{k}").diagnosis
+    )
 
 
 # -- the tool's own output -----------------------------------------------------
