@@ -80,7 +80,10 @@ class World:
     def _weight(self, name: str, indices) -> sp.Expr:
         L = self.network.depth
         if name.startswith("W^(") and name.endswith(")"):
-            layer = int(name[3:-1])
+            label = name[3:-1]
+            if not (label.isdigit() or label == "L"):
+                raise NotDefined(f"weight {name}")
+            layer = L if label == "L" else int(label)
         elif name in self.weight_names:
             layer = self.weight_names[name]
         elif name in ("W", "w") and len(indices) == 2:
@@ -100,6 +103,8 @@ class World:
     def indexed(self, name: str, indices: tuple) -> sp.Expr:
         n = self.notation
         L = self.network.depth
+        if "^(" in name and not name.startswith(("W^(", "Delta ")):
+            return self._labelled(name, indices)
         if name in self.output_names or name == "x":
             layer = (
                 0 if name == "x" and "x" not in n.outputs[1:] else self._output_layer(name, indices)
@@ -114,6 +119,9 @@ class World:
         if name == "delta" and n.name != "doc003":
             layer = self.layer_of_letter(indices[0])
             return -self.partial(S.E, S.net(layer)[indices[0]])
+        if name.startswith("Delta b"):
+            bias = self.indexed(name[6:], indices)
+            return -S.eta * self.update_scale() * self.partial(S.E, bias)
         if name.startswith("Delta "):
             weight = self._weight(name[6:], indices)
             return -S.eta * self.update_scale() * self.partial(S.E, weight)
@@ -135,6 +143,29 @@ class World:
         raise NotDefined(
             f"{name}_{{{','.join(map(str, indices))}}} is not defined in notation {n.name}"
         )
+
+    def _labelled(self, name: str, indices: tuple) -> sp.Expr:
+        """``delta^(2)_j``, ``net^(3)_k``, ``O^(1)_j``, ``b^(2)_k``: layers by number."""
+        kind, label = name.split("^(", 1)
+        label = label.rstrip(")")
+        L = self.network.depth
+        layer = L if label == "L" else int(label) if label.isdigit() else None
+        if layer is None or not 0 <= layer <= L or len(indices) != 1:
+            raise NotDefined(f"{name} names no layer of this network")
+        (idx,) = indices
+        if kind in ("O", "h") or kind in self.output_names:
+            return S.O(layer)[idx]
+        if layer == 0:
+            raise NotDefined(f"layer 0 has no {kind}")
+        if kind == "net":
+            return S.net(layer)[idx]
+        if kind == "delta":
+            return -self.partial(S.E, S.net(layer)[idx])
+        if kind == "b":
+            if not self.network.bias:
+                raise NotDefined("this network has no biases (give --bias)")
+            return S.b(layer)[idx]
+        raise NotDefined(f"{name} is not defined in notation {self.notation.name}")
 
     def symbol(self, sym: sp.Symbol) -> sp.Expr:
         name = sym.name

@@ -96,6 +96,9 @@ __all__ = [
 ]
 
 #: Single-letter and Greek names that are applied when followed by ``(``.
+#: Names whose bare numeric superscript is a layer label (``W^1``), not a power.
+BARE_LABEL_BASES = frozenset({"W", "w", "v", "b"})
+
 FUNCTIONS = frozenset({"f", "g", "S", "F", "Phi", "phi", "sigma"})
 
 #: Multi-letter words that are applied when followed by ``(``.
@@ -374,6 +377,22 @@ class _TreeBuilder(Transformer):
         if not c:
             return None
         return c[0] if len(c) == 1 else _Rel(*c)
+
+
+def _shifted_label(node) -> str | None:
+    """``(l+1)``, ``(l-1)``: a layer label relative to a general layer l."""
+    if not (isinstance(node, _Add) and len(node.terms) == 2):
+        return None
+    (s1, first), (s2, second) = node.terms
+    a = _single_atom(_Group([first], 0))
+    b = _single_atom(_Group([second], 0))
+    if a is None or b is None or s1 != 1 or any(x.subs or x.sups or x.primes for x in (a, b)):
+        return None
+    if not (isinstance(a.base, Token) and a.base.type == "LETTERS" and len(a.base) == 1):
+        return None
+    if not (isinstance(b.base, Token) and b.base.type == "NUMBER" and b.base.isdigit()):
+        return None
+    return f"{a.base}{'+' if s2 == 1 else '-'}{b.base}"
 
 
 def _join(left, sign, right):
@@ -993,7 +1012,9 @@ class _Builder:
         if sup is not None:
             if self.is_transpose(sup):
                 transpose = True
-            elif it.name in self.layer_bases and (lab := self.layer_label(sup)) is not None:
+            elif (
+                it.name in self.layer_bases and (lab := self.layer_label(sup, it.name)) is not None
+            ):
                 label = lab
             elif (
                 it.name == "e"
@@ -1034,7 +1055,11 @@ class _Builder:
             and (isinstance(atom.base, Token) and str(atom.base) in ("T", "\\top", "\\intercal"))
         )
 
-    def layer_label(self, sup) -> str | None:
+    def layer_label(self, sup, name: str = "W") -> str | None:
+        """A layer label: ``^{(2)}``, ``^{(l+1)}`` on any name in ``layer_bases``; a bare
+        digit (``W^1_{ij}``, note 003) only on weights, since ``O_j^2`` is a square."""
+        if name not in BARE_LABEL_BASES and not self._parenthesized(sup):
+            return None
         if isinstance(sup, Token):
             return str(sup) if sup.type == "CHAR" and sup.isdigit() else None
         atom = _single_atom(sup)
@@ -1044,6 +1069,9 @@ class _Builder:
         if isinstance(base, Token) and base.type == "NUMBER" and base.isdigit():
             return str(base)
         if isinstance(base, _Paren) and base.open == "(" and len(base.args) == 1:
+            shifted = _shifted_label(base.args[0])
+            if shifted is not None:
+                return shifted
             inner = _single_atom(_Group([base.args[0]], 0))
             if inner is not None and not (inner.subs or inner.sups or inner.primes):
                 b = inner.base
@@ -1052,6 +1080,11 @@ class _Builder:
                 ):
                     return str(b)
         return None
+
+    @staticmethod
+    def _parenthesized(sup) -> bool:
+        atom = None if isinstance(sup, Token) else _single_atom(sup)
+        return atom is not None and isinstance(atom.base, _Paren) and atom.base.open == "("
 
     def order(self, sup) -> int:
         value = self.arg_value(sup)
@@ -1255,7 +1288,10 @@ class _Builder:
                 isinstance(var_item, _Ident)
                 and var_item.sups
                 and not self.is_transpose(var_item.sups[0])
-                and not (var_item.name in self.layer_bases and self.layer_label(var_item.sups[0]))
+                and not (
+                    var_item.name in self.layer_bases
+                    and self.layer_label(var_item.sups[0], var_item.name)
+                )
             ):
                 order = self.order(var_item.sups[0])
                 var_item = _Ident(var_item.name, var_item.kind, var_item.subs, (), var_item.primes)

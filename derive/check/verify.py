@@ -11,13 +11,14 @@ wrongly summed index, a missing factor, one quantity in place of another.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
 
 from .. import symbols as S
-from ..notation import PRESETS
+from ..notation import PRESETS, for_depth, network_for
 from ..numeric import Point, compile_expr, forward
 from .extract import Relation
 from .meaning import REAL_VARIABLES, NotDefined, World
@@ -70,7 +71,10 @@ def _points(world: World, seed: int = 0) -> list[Point]:
                 arrays[f"W{layer}"] = rng.normal(0, 0.8, (widths[layer - 1], widths[layer]))
                 if world.network.bias:
                     arrays[f"b{layer}"] = rng.normal(0, 0.5, widths[layer])
-            arrays["d"] = rng.uniform(0.05, 0.95, widths[-1])
+            if world.network.loss.name == "ce":  # targets of cross-entropy sum to 1
+                arrays["d"] = rng.dirichlet(np.ones(widths[-1]))
+            else:
+                arrays["d"] = rng.uniform(0.05, 0.95, widths[-1])
             pt = Point(
                 widths, world.network.activations, arrays, {S.eta: float(rng.uniform(0.05, 1.0))}
             )
@@ -117,11 +121,35 @@ def _values(expr, env_list, points):
 class Checker:
     """Checks relations for one notation, caching identical relations."""
 
-    def __init__(self, notation: str = "doc004", seed: int = 0) -> None:
-        self.world = World(PRESETS[notation])
+    def __init__(self, notation: str = "doc004", seed: int = 0, network=None) -> None:
+        preset = PRESETS[notation]
+        network = network or network_for(preset)
+        self.world = World(for_depth(preset, network.depth), network)
         self.points = _points(self.world, seed)
+        self._preset, self._seed = preset, seed
+        self._deep: tuple | None = None
         self._cache: dict = {}
         self._rng = random.Random(seed)
+
+    def _deep_scope(self) -> tuple:
+        """A world for relations about a general layer l: at least 4 weight layers, biases."""
+        if self._deep is None:
+            net = self.world.network
+            if net.depth >= 4 and net.bias:
+                self._deep = (self.world, self.points)
+            else:
+                from ..network import build
+
+                hidden, out = net.activations[0], net.activations[-1]
+                deep = build(
+                    widths=(3, 4, 3, 4, 2),
+                    activation=(hidden,) * 3 + (out,),
+                    loss=net.loss.name,
+                    bias=True,
+                )
+                world = World(for_depth(self._preset, deep.depth), deep)
+                self._deep = (world, _points(world, self._seed))
+        return self._deep
 
     def parse(self, text: str) -> sp.Expr:
         return parse_latex(text, layer_bases=LAYER_BASES)
@@ -157,6 +185,47 @@ class Checker:
         except (LatexSyntaxError, Unsupported) as err:
             v.how = f"cannot read it: {err}"
             return v
+        labels = _general_labels(plhs) | _general_labels(prhs)
+        if labels:
+            return self._every_layer(v, plhs, prhs, labels)
+        return self._judge(v, plhs, prhs)
+
+    def _every_layer(self, v: Verdict, plhs, prhs, labels: set) -> Verdict:
+        """``δ^{(l)} = ...`` holds if it holds for every layer l it can name."""
+        world, points = self._deep_scope()
+        saved = self.world, self.points
+        self.world, self.points = world, points
+        try:
+            L = world.network.depth
+            verdicts = []
+            for layer in range(0, L + 1):
+                rename = {}
+                for label in labels:
+                    value = _label_value(label, layer, L)
+                    lowest = 0 if label.startswith("O^") else 1
+                    if value is None or not lowest <= value <= L:
+                        break
+                    rename[label] = label.split("^(")[0] + f"^({value})"
+                else:
+                    one = Verdict(v.line, v.source, v.lhs, v.rhs, v.op, "not checked")
+                    verdicts.append(
+                        (layer, self._judge(one, _relabel(plhs, rename), _relabel(prhs, rename)))
+                    )
+        finally:
+            self.world, self.points = saved
+        if not verdicts:
+            v.how = "no layer of the network fits these layer labels"
+            return v
+        for layer, one in verdicts:
+            if one.status in ("fails", "not checked"):
+                one.diagnosis = (f"for l = {layer}: " + one.diagnosis).rstrip(": ")
+                return one
+        first = verdicts[0][1]
+        layers = ", ".join(str(n) for n, _ in verdicts)
+        first.how = f"{first.how}, for every l = {layers} of a {L}-layer network"
+        return first
+
+    def _judge(self, v: Verdict, plhs, prhs) -> Verdict:
         try:
             lhs, rhs = self.world.translate(plhs), self.world.translate(prhs)
         except NotDefined as err:
@@ -448,6 +517,30 @@ def _ground(expr: sp.Expr) -> sp.Expr:
             and isinstance(e.args[0], sp.Indexed)
         ),
         lambda e: S.O(int(str(e.func)[1:]))[e.args[0].indices[0]],
+    )
+
+
+_LABEL = re.compile(r"\^\((l|L)([+-]\d+)?\)$")
+
+
+def _general_labels(parsed: sp.Expr) -> set[str]:
+    """Names such as ``W^(l+1)``: quantities of a general layer l."""
+    names = {str(b) for b in parsed.atoms(sp.IndexedBase)}
+    return {n for n in names if (m := _LABEL.search(n)) and m.group(1) == "l"}
+
+
+def _label_value(label: str, layer: int, depth: int) -> int | None:
+    m = _LABEL.search(label)
+    if m is None:
+        return None
+    base = layer if m.group(1) == "l" else depth
+    return base + int(m.group(2) or 0)
+
+
+def _relabel(parsed: sp.Expr, rename: dict) -> sp.Expr:
+    return parsed.replace(
+        lambda e: isinstance(e, sp.IndexedBase) and str(e) in rename,
+        lambda e: sp.IndexedBase(rename[str(e)]),
     )
 
 

@@ -22,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="whose symbols the equations use (default doc004)",
     )
     parser.add_argument("--json", action="store_true", help="print the verdicts as JSON")
+    from .latex import add_network_arguments
+
+    add_network_arguments(parser)
 
 
 def _relations(args: argparse.Namespace):
@@ -81,7 +84,10 @@ def run(args: argparse.Namespace) -> int:
             f"derive check: nothing checkable in {args.file} "
             "(no formula with a relation; formulas in images cannot be read)"
         )
-    checker = Checker(args.notation)
+    from ..notation import PRESETS
+    from .latex import network_from
+
+    checker = Checker(args.notation, network=network_from(args, PRESETS[args.notation]))
     verdicts = [checker.check(rel) for rel in relations]
     counts = {
         s: sum(v.status == s for v in verdicts)

@@ -18,7 +18,7 @@ LANGS = ("en", "zh")
 
 
 def add_network_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options that choose a network, shared by latex and codegen."""
+    """The options that choose a network, shared by latex and check."""
     parser.add_argument(
         "--activation",
         metavar="NAME|EXPR",

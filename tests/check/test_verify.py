@@ -200,3 +200,108 @@ def test_json_output():
     code, out, _ = run("check", "--json", r"\delta_k = (d_k - O_k) O_k (1 - O_k)")
     data = json.loads(out)
     assert code == 0 and data["relations"][0]["status"] == "holds"
+
+
+# -- other activations and losses, and a general layer l -------------------------
+
+
+def network_verdict(options: dict, lhs: str, rhs: str, notation: str = "doc004"):
+    from derive.notation import PRESETS, network_for
+
+    checker = Checker(notation, network=network_for(PRESETS[notation], **options))
+    return checker.check(Relation(1, lhs, "=", rhs, f"{lhs} = {rhs}"))
+
+
+@pytest.mark.parametrize(
+    "options, lhs, rhs, status",
+    [
+        ({"activation": "tanh"}, r"\delta_j", r"(1 - O_j^2)\sum_k \delta_k w_{jk}", "holds"),
+        ({"activation": "tanh"}, r"\delta_j", r"O_j(1 - O_j)\sum_k \delta_k w_{jk}", "fails"),
+        (
+            {"output_activation": "softmax", "loss": "ce"},
+            r"\frac{\partial E}{\partial net_k}",
+            r"O_k - d_k",
+            "holds",
+        ),
+        (
+            {"output_activation": "softmax", "loss": "ce"},
+            r"\frac{\partial E}{\partial net_k}",
+            r"O_k(1 - O_k)(O_k - d_k)",
+            "fails",
+        ),
+        ({"output_activation": "sigmoid", "loss": "bce"}, r"\delta_k", r"d_k - O_k", "holds"),
+        ({"loss": "sse"}, r"\delta_k", r"d_k - O_k", "fails"),
+        (
+            {"activation": "relu", "output_activation": "identity"},
+            r"\delta_k",
+            r"d_k - O_k",
+            "holds",
+        ),
+        (
+            {"activation": "relu", "output_activation": "identity"},
+            r"\delta_j",
+            r"\sum_k \delta_k w_{jk}",
+            "fails",
+        ),  # ReLU's f' is 0 for net_j < 0
+    ],
+)
+def test_textbook_facts_of_other_networks(options, lhs, rhs, status):
+    assert network_verdict(options, lhs, rhs).status == status
+
+
+@pytest.mark.parametrize(
+    "lhs, rhs, status, diagnosis",
+    [
+        (r"\delta^{(l)}_j", r"f'(net^{(l)}_j) \sum_k \delta^{(l+1)}_k W^{(l+1)}_{jk}", "holds", ""),
+        (
+            r"\delta^{(l)}_j",
+            r"f'(net^{(l)}_j) \sum_k \delta^{(l+1)}_k W^{(l)}_{jk}",
+            "fails",
+            "W^(1) is written where W^(2) belongs",
+        ),
+        (r"\frac{\partial E}{\partial W^{(l)}_{ij}}", r"-O^{(l-1)}_i \delta^{(l)}_j", "holds", ""),
+        (
+            r"\frac{\partial E}{\partial W^{(l)}_{ij}}",
+            r"-O^{(l)}_i \delta^{(l)}_j",
+            "fails",
+            "l = 1",
+        ),
+        (r"\frac{\partial E}{\partial b^{(l)}_j}", r"-\delta^{(l)}_j", "holds", ""),
+        (r"\frac{\partial E}{\partial b^{(l)}_j}", r"\delta^{(l)}_j", "fails", "sign"),
+    ],
+)
+def test_the_general_layer_recurrence(lhs, rhs, status, diagnosis):
+    v = verdict("doc004", lhs, rhs)
+    assert v.status == status
+    assert diagnosis in v.diagnosis
+    if status == "holds":
+        assert "every l = 1, 2, 3" in v.how
+
+
+def test_printed_results_parse_back_to_finite_differences():
+    """The LaTeX printed for a user activation, parsed back, equals central differences."""
+    import numpy as np
+
+    from derive import symbols as S
+    from derive.check.meaning import World
+    from derive.check.parse import parse_latex
+    from derive.notation import PRESETS, network_for
+    from derive.numeric import Point, evaluate, forward
+    from tests.helpers import finite_difference, random_point
+
+    code, out, _ = run("latex", "--activation", "x/(1+abs(x))")
+    assert code == 0
+    line = next(ln for ln in out.splitlines() if ln.startswith(r"\[ \Delta v_{ij} = \eta O_{i} f'"))
+    lhs, *forms = line[3:-3].split(" = ")
+    widths = (3, 4, 2)
+    network = network_for(PRESETS["doc004"], activation="x/(1+abs(x))", widths=widths)
+    world = World(PRESETS["doc004"], network)
+    params, x, d = random_point(network, widths, seed=5)
+    pt = Point(widths, network.activations, {"O0": x, "d": d, **params}, {S.eta: 0.1})
+    forward(pt)
+    fd = finite_difference(network, params, x, d, "W1")
+    i, j = (parse_latex(r"O_{i}").indices[0], parse_latex(r"O_{j}").indices[0])
+    for form in forms:
+        expr = world.translate(parse_latex(form))
+        got = np.array([[evaluate(expr, pt, {i: a, j: b}) for b in range(4)] for a in range(3)])
+        assert np.allclose(got, -0.1 * fd, rtol=1e-6, atol=1e-10)
