@@ -92,7 +92,12 @@ LOSSES: dict[str, Loss] = {
 
 def _identically_zero(expr: sp.Expr) -> bool:
     """Decide ``expr == 0`` for all real x: cheap algebra first, then simplify."""
-    expr = sp.cancel(sp.expand(expr.rewrite(sp.exp)))
+    expr = expr.rewrite(sp.exp)
+    t = sp.Symbol("t", positive=True)
+    rational = expr.subs(sp.exp(x), t)  # e^{-x} becomes 1/t: a rational function of t
+    if not rational.has(x) and sp.cancel(rational) == 0:
+        return True
+    expr = sp.cancel(sp.expand(expr))
     if expr == 0:
         return True
     if expr.free_symbols - {x}:
@@ -120,12 +125,10 @@ def _solve_linear(rows: list[list[float]], rhs: list[float]) -> list[float] | No
 
 def _polynomial_form(fprime: sp.Expr, f: sp.Expr, degree: int = 3) -> sp.Expr | None:
     """Fit ``f'(x) = Σ a_n f(x)^n`` at sample points, then prove it symbolically."""
-    fv = sp.lambdify(x, f, "math")
-    dv = sp.lambdify(x, fprime, "math")
-    points = [-1.7 + 0.37 * n for n in range(degree + 7)]
-    try:
-        ys = [float(fv(p)) for p in points]
-        ds = [float(dv(p)) for p in points]
+    points = [sp.Float(-1.7 + 0.37 * n) for n in range(degree + 7)]
+    try:  # evalf at a dozen points is cheaper than building a lambdified function
+        ys = [float(f.evalf(subs={x: p})) for p in points]
+        ds = [float(fprime.evalf(subs={x: p})) for p in points]
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         return None
     fit = degree + 1
