@@ -33,7 +33,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-__all__ = ["Formula", "Relation", "find_formulas", "split_relations"]
+__all__ = ["Formula", "Relation", "find_formulas", "link_continuations", "split_relations"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ class Relation:
     op: str
     rhs: str
     source: str
+    alternatives: tuple[str, ...] = ()
+    """Other left sides a continued formula may mean (see ``link_continuations``)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -512,3 +514,29 @@ def _split_at_relations(statement: str) -> tuple[list[str], list[str]]:
             pos = end
     pieces.append(statement[pos:])
     return pieces, ops
+
+
+def link_continuations(formulas: list[Formula], reach: int = 4) -> list[Relation]:
+    """Every relation of ``formulas``; a formula that starts with its relation
+    (note 001's ``$$= W_{h-o}^T e_o$$``) continues an earlier one: its left side
+    is the last expression of the formula before it, and the last expressions
+    of the ``reach`` formulas before are kept as ``alternatives`` (notes
+    interleave side calculations, so the verifier tries each)."""
+    out: list[Relation] = []
+    previous: list[str] = []
+    for formula in formulas:
+        relations = split_relations(formula)
+        for n, rel in enumerate(relations):
+            if n == 0 and not rel.lhs.strip() and previous:
+                rel = Relation(
+                    rel.line,
+                    previous[-1],
+                    rel.op,
+                    rel.rhs,
+                    rel.source,
+                    tuple(reversed(previous[-reach:-1])),
+                )
+            out.append(rel)
+        if formula.display:  # an inline $o_k$ in the prose is no step of a chain
+            previous.append(relations[-1].rhs if relations else formula.latex.strip())
+    return out

@@ -226,6 +226,8 @@ class Checker:
         return first
 
     def _judge(self, v: Verdict, plhs, prhs) -> Verdict:
+        if isinstance(plhs, sp.MatrixBase) and isinstance(prhs, sp.MatrixBase):
+            return _matrix_identity(v, plhs, prhs)
         try:
             lhs, rhs = self.world.translate(plhs), self.world.translate(prhs)
         except NotDefined as err:
@@ -542,6 +544,31 @@ def _relabel(parsed: sp.Expr, rename: dict) -> sp.Expr:
         lambda e: isinstance(e, sp.IndexedBase) and str(e) in rename,
         lambda e: sp.IndexedBase(rename[str(e)]),
     )
+
+
+def _matrix_identity(v: Verdict, lhs: sp.MatrixBase, rhs: sp.MatrixBase) -> Verdict:
+    """Two written-out matrices (note 001's worked products): an identity in the
+    symbols as written, entry by entry; the network gives them no meaning."""
+    names = [e for e in lhs if isinstance(e, (sp.Symbol, sp.Indexed))]
+    if len(names) == len(lhs) and not any(rhs.has(e) for e in names):
+        v.status, v.how = "definition", "names the entries on the left"
+        return v
+    if lhs.shape != rhs.shape:
+        v.status = "fails"
+        v.diagnosis = f"the shapes differ: {lhs.shape[0]}×{lhs.shape[1]} and " + (
+            f"{rhs.shape[0]}×{rhs.shape[1]}"
+        )
+        return v
+    for (r, c), entry in zip(
+        ((r, c) for r in range(lhs.rows) for c in range(lhs.cols)), lhs - rhs, strict=True
+    ):
+        if sp.simplify(entry) != 0:
+            v.status = "fails"
+            v.diagnosis = f"entry ({r + 1}, {c + 1}) differs"
+            v.difference = sp.sstr(sp.simplify(entry))
+            return v
+    v.status, v.how = "holds", "symbolically, entry by entry"
+    return v
 
 
 def _tex(item: sp.Indexed) -> str:

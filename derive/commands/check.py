@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _relations(args: argparse.Namespace):
-    from ..check.extract import Formula, find_formulas, split_relations
+    from ..check.extract import Formula, find_formulas, link_continuations, split_relations
     from ..check.parse import LatexSyntaxError, parse_latex
 
     if args.file is None and not args.latex:
@@ -42,8 +42,7 @@ def _relations(args: argparse.Namespace):
         except (UnicodeDecodeError, IsADirectoryError) as err:
             raise UsageError(f"derive check: cannot read {args.file}: {err}") from None
         markdown = args.file.suffix.lower() != ".tex"
-        for formula in find_formulas(text, markdown=markdown):
-            relations.extend(split_relations(formula))
+        relations.extend(link_continuations(find_formulas(text, markdown=markdown)))
     for n, latex in enumerate(args.latex, start=1):
         found = split_relations(Formula(n, latex, True))
         if not found:
@@ -75,6 +74,20 @@ def _describe(v, where: str) -> list[str]:
     return lines
 
 
+def _check(checker, rel):
+    """A continued formula holds if it continues any of the formulas it may continue."""
+    from dataclasses import replace
+
+    verdict = checker.check(rel)
+    if verdict.status == "holds" or not rel.alternatives:
+        return verdict
+    for lhs in rel.alternatives:
+        other = checker.check(replace(rel, lhs=lhs, alternatives=()))
+        if other.status == "holds":
+            return other
+    return verdict
+
+
 def run(args: argparse.Namespace) -> int:
     from ..check.verify import Checker
 
@@ -88,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     from .latex import network_from
 
     checker = Checker(args.notation, network=network_from(args, PRESETS[args.notation]))
-    verdicts = [checker.check(rel) for rel in relations]
+    verdicts = [_check(checker, rel) for rel in relations]
     counts = {
         s: sum(v.status == s for v in verdicts)
         for s in ("holds", "fails", "definition", "not checked")

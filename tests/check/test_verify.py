@@ -305,3 +305,23 @@ def test_printed_results_parse_back_to_finite_differences():
         expr = world.translate(parse_latex(form))
         got = np.array([[evaluate(expr, pt, {i: a, j: b}) for b in range(4)] for a in range(3)])
         assert np.allclose(got, -0.1 * fd, rtol=1e-6, atol=1e-10)
+
+
+@needs_seeds
+def test_continued_formulas_and_written_out_matrices_in_note_001():
+    code, out, _ = run("check", "--notation", "rashid", "--json", "--file", str(note("001")))
+    rows = {(r["line"], r["status"]) for r in json.loads(out)["relations"]}
+    assert (8, "holds") in rows  # (1 2; 3 4)(5 6; 7 8) = ... = (19 22; 43 50)
+    assert (24, "holds") in rows  # W e = (e1 w11 + e2 w12; ...), entry by entry
+    assert (77, "definition") in rows  # the ΔW matrix names its entries
+    assert (38, "holds") in rows  # "$$= \frac{\partial}{\partial w} (t_k - o_k)^2$$" continues
+    assert (64, "holds") in rows  # continues the chain of line 51, not the side calculation
+
+
+def test_matrix_entry_that_differs():
+    v = verdict(
+        "doc004",
+        r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}",
+        r"\begin{pmatrix} 1 & 2 \\ 3 & 5 \end{pmatrix}",
+    )
+    assert v.status == "fails" and "entry (2, 2)" in v.diagnosis
