@@ -238,7 +238,7 @@ class World:
             body = self.translate(expr.function)
             fresh = sp.Symbol(f"{dummy.name}'{next(_fresh)}")
             body = body.xreplace({dummy: fresh})
-            layers = _dummy_layers(body, fresh) or {self.layer_of_letter(dummy)}
+            layers = index_layers(body, fresh, self.network.depth) or {self.layer_of_letter(dummy)}
             layer = max(layers)
             if str(lo) == "_lo" or not (lo.free_symbols or hi.free_symbols):
                 # the layer's nodes; where the indices disagree (a slip), the nodes all share
@@ -393,19 +393,22 @@ def _free_variable(var: sp.Symbol, world: World) -> bool:
     return False
 
 
-def _dummy_layers(body: sp.Expr, dummy: sp.Symbol) -> set[int]:
-    """The layers whose nodes a summation index runs over, from where it is used."""
+def index_layers(expr: sp.Expr, idx: sp.Symbol, depth: int) -> set[int]:
+    """Every layer whose nodes ``idx`` runs over where it is used in ``expr``
+    (``W_l[idx, ·]`` runs over layer l-1, ``W_l[·, idx]`` and ``O_l[idx]`` over l)."""
     layers = set()
-    for e in sp.preorder_traversal(body):
+    for e in sp.preorder_traversal(expr):
         if isinstance(e, sp.Indexed):
             kind, layer = S.kind_of(e.base), S.layer_of(e.base)
             for pos, i in enumerate(e.indices):
-                if i != dummy:
+                if i != idx:
                     continue
                 if kind == "W":
                     layers.add(layer - 1 if pos == 0 else layer)
                 elif kind in ("O", "net", "delta", "b"):
                     layers.add(layer)
+                elif kind == "d":
+                    layers.add(depth)
     return layers
 
 

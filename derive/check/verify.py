@@ -21,7 +21,7 @@ from .. import symbols as S
 from ..notation import PRESETS, for_depth, network_for
 from ..numeric import Point, compile_expr, forward
 from .extract import Relation
-from .meaning import REAL_VARIABLES, NotDefined, World
+from .meaning import REAL_VARIABLES, NotDefined, World, index_layers
 from .parse import LatexSyntaxError, Unsupported, parse_latex
 
 LAYER_BASES = frozenset({"W", "b", "delta", "net", "O", "h"})
@@ -96,21 +96,7 @@ def _is_index(s: sp.Symbol) -> bool:
 
 
 def _index_layers(expr: sp.Expr, idx: sp.Symbol, world: World) -> set[int]:
-    """Every layer whose nodes ``idx`` runs over somewhere in ``expr``."""
-    layers = set()
-    for e in sp.preorder_traversal(expr):
-        if isinstance(e, sp.Indexed):
-            kind, layer = S.kind_of(e.base), S.layer_of(e.base)
-            for pos, i in enumerate(e.indices):
-                if i != idx:
-                    continue
-                if kind == "W":
-                    layers.add(layer - 1 if pos == 0 else layer)
-                elif kind in ("O", "net", "b"):
-                    layers.add(layer)
-                elif kind == "d":
-                    layers.add(world.network.depth)
-    return layers or {world.layer_of_letter(idx)}
+    return index_layers(expr, idx, world.network.depth) or {world.layer_of_letter(idx)}
 
 
 def _values(expr, env_list, points):
@@ -350,15 +336,15 @@ class Checker:
         """An expression in the notation's own LaTeX (``O_{k}``, not ``O2[k]``)."""
         from ..derivation import _rewrite_in_outputs
         from ..printing.latex import printer
-        from .meaning import _dummy_layers
 
+        depth = self.world.network.depth
         expr = _ground(expr)
         for layer, act in enumerate(self.world.network.activations, start=1):
             expr = _rewrite_in_outputs(expr, layer, act)  # f'(net_k) -> O_k (1 - O_k)
         expr = expr.replace(  # the verifier's fresh dummies -> the notation's letters
-            lambda e: isinstance(e, sp.Sum) and _dummy_layers(e.function, e.limits[0][0]),
+            lambda e: isinstance(e, sp.Sum) and index_layers(e.function, e.limits[0][0], depth),
             lambda e: e.xreplace(
-                {e.limits[0][0]: S.index(max(_dummy_layers(e.function, e.limits[0][0])), 1)}
+                {e.limits[0][0]: S.index(max(index_layers(e.function, e.limits[0][0], depth)), 1)}
             ),
         )
         letters = {
