@@ -54,6 +54,9 @@ class Notation:
     )
     orders: tuple[tuple[str, ...], ...] = ()
     """Factor orders a note uses for products of exactly these roles."""
+    local_names: tuple[str, ...] = ()
+    """Names a note uses for its own local quantities (note 003's δ_{ij} = ∂y/∂W_{ij}),
+    which the checker must not read as the network's δ."""
     weights_first: bool = True
     """``v_{ij} O_i`` (note 004) or ``x_i W_{ij}`` (note 003) inside a sum."""
     last_form_only: bool = False
@@ -134,6 +137,7 @@ DOC003 = Notation(
     order=("const", "lr", "error", "weight", "fprime", "delta", "backsum", "input"),
     last_form_only=True,
     weights_first=False,
+    local_names=("delta",),
     show=("forward1", "forward2", "E", "update_W2_expanded", "update_W1_expanded"),
 )
 

@@ -116,7 +116,7 @@ class World:
             return S.net(self.layer_of_letter(indices[0]))[indices[0]]
         if name == n.target:
             return S.d[indices[0]]
-        if name == "delta" and n.name != "doc003":
+        if name == "delta" and name not in n.local_names:
             layer = self.layer_of_letter(indices[0])
             return -self.partial(S.E, S.net(layer)[indices[0]])
         if name.startswith("Delta b"):
@@ -125,7 +125,7 @@ class World:
         if name.startswith("Delta "):
             weight = self._weight(name[6:], indices)
             return -S.eta * self.update_scale() * self.partial(S.E, weight)
-        if name in ("e", "E") and n.name == "rashid":
+        if name in (n.error, n.matrix_error):  # the output error d - O (the book's e_k, E_k)
             layer = self.layer_of_letter(indices[0])
             out = S.d[indices[0]] - S.O(L)[indices[0]]
             if layer == L:
@@ -134,8 +134,10 @@ class World:
             return sp.Sum(
                 S.W(L)[indices[0], m] * out.xreplace({indices[0]: m}), (m, 0, S.width(L) - 1)
             )
-        if name == "Phi'" and n.name == "doc003":
-            return S.fprime(1, S.net(1)[indices[0]])
+        if n.prime == "subscript" and name.endswith("'"):  # note 003's \Phi'_j
+            if _strip_braces(name[:-1]) in {_strip_braces(a) for a in n.activation}:
+                layer = self.layer_of_letter(indices[0])
+                return S.fprime(layer, S.net(layer)[indices[0]])
         if name == "b":
             return S.b(self.layer_of_letter(indices[0]))[indices[0]]
         if name in ("w", "v", "W") or name.startswith("W^(") or name in self.weight_names:
@@ -175,8 +177,8 @@ class World:
             return S.E
         if name in self.lr_names:
             return S.eta
-        if n.name == "doc003" and name in ("y", "d"):
-            return S.O(L)[0] if name == "y" else S.d[0]
+        if self.network.scalar_output and name in (n.outputs[-1], n.target):
+            return S.O(L)[0] if name == n.outputs[-1] else S.d[0]  # note 003's y and d
         if len(name) == 1 and name.isupper() and name.lower() in self.letters:
             return S.width(self.letters[name.lower()])
         if name.rstrip("'") in self.letters:

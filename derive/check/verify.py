@@ -257,7 +257,9 @@ class Checker:
         return (
             isinstance(plhs, sp.Symbol)
             and plhs.name in REAL_VARIABLES
-            and not (self.world.notation.name == "doc003" and plhs.name == "y")
+            and not (
+                self.world.network.scalar_output and plhs.name == self.world.notation.outputs[-1]
+            )
         )
 
     def _envs(self, free: set, lhs: sp.Expr, rhs: sp.Expr) -> list[dict]:
