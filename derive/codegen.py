@@ -375,7 +375,7 @@ def _outer(deriv: Derivation, p: NumPyCodePrinter, key: str, n: int) -> M.Outer:
     return M.outer(form, S.index(n - 1), S.index(n))
 
 
-def _stable_loss(deriv: Derivation) -> sp.Expr:
+def _stableloss_of(deriv: Derivation) -> sp.Expr:
     """E with every ``log`` of an output written through ``net`` (never log(0))."""
     net = deriv.network
     L = deriv.depth
@@ -424,7 +424,7 @@ def module_context(network: Network, combo: Combo) -> dict:
             raise AssertionError(f"update of {layer.weight} is not eta times an outer product")
         updates.append((layer.weight, p.code(node.col), p.code(node.row)))
     loss_printer = numpy_printer(names, scalars, total_sums=True)
-    loss_code = loss_printer.code(_stable_loss(deriv))
+    loss_code = loss_printer.code(_stableloss_of(deriv))
     for module, items in loss_printer.module_imports.items():
         p.module_imports[module] |= items
     loss_statement = Statement("E", loss_code)
@@ -500,7 +500,7 @@ def deep_module_context(network: Network, combo: Combo) -> dict:
             params.append(bias)
             updates.append(("_add_rows", bias, row))
     loss_printer = numpy_printer(names, scalars, total_sums=True, namespace="xp")
-    loss_statement = Statement("E", loss_printer.code(_stable_loss(deriv)))
+    loss_statement = Statement("E", loss_printer.code(_stableloss_of(deriv)))
     for module, items in loss_printer.module_imports.items():
         p.module_imports[module] |= items
     for api, local in loss_printer.namespace_names.items():

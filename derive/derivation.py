@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from . import functions as F
 from . import symbols as S
 from .calculus import contract, pull_out
 from .calculus import diff as _diff
 from .display import Equation, Factor, Factors, factors
-from .functions import Activation, output_form
+from .functions import Activation, output_form, x, y
 from .network import Network
 
 
@@ -100,18 +101,18 @@ class Derivation:
 # -- the pieces ---------------------------------------------------------------
 
 
-def _rewrite_in_outputs(expr: sp.Expr, layer: int, act: Activation) -> sp.Expr:
+def rewrite_in_outputs(expr: sp.Expr, layer: int, act: Activation) -> sp.Expr:
     """``f_l(net_q) -> O_q``; ``f_l'(net_q) -> g(O_q)`` where a form exists."""
     if act.expr is not None:
-        slope = sp.diff(act.expr, _x())
+        slope = sp.diff(act.expr, x)
         form = output_form(act.expr)
 
         def derivative(e: sp.Expr) -> sp.Expr:
-            if not slope.has(_x()):
+            if not slope.has(x):
                 return slope  # identity: f' = 1
             if form is None:
                 return e
-            return form.xreplace({_y(): S.O(layer)[e.args[0].indices[0]]})
+            return form.xreplace({y: S.O(layer)[e.args[0].indices[0]]})
 
         expr = expr.replace(lambda e: getattr(e, "func", None) == S.df(layer), derivative)
     return expr.replace(
@@ -120,31 +121,16 @@ def _rewrite_in_outputs(expr: sp.Expr, layer: int, act: Activation) -> sp.Expr:
     )
 
 
-def _x():
-    from .functions import x
-
-    return x
-
-
-def _y():
-    from .functions import y
-
-    return y
-
-
-def _loss(network: Network) -> sp.Expr:
+def loss_of(network: Network) -> sp.Expr:
     """``E`` in terms of the outputs ``O^L``, summed over a dummy output index."""
-    from .functions import d as d_
-    from .functions import o as o_
-
     L = network.depth
     m = S.index(L, 1)
-    term = network.loss.term.xreplace({d_: S.d[m], o_: S.O(L)[m]})
+    term = network.loss.term.xreplace({F.d: S.d[m], F.o: S.O(L)[m]})
     total = pull_out(sp.Sum(term, (m, 0, S.width(L) - 1)))
     return total / S.width(L) if network.loss.mean else total
 
 
-def _scalar(expr: sp.Expr, network: Network) -> sp.Expr:
+def one_output(expr: sp.Expr, network: Network) -> sp.Expr:
     """Note 003's single output: the output layer has one node, index 0."""
     if not network.scalar_output:
         return expr
@@ -161,7 +147,7 @@ def _output_delta(network: Network, k: sp.Symbol):
     """δ^L_k as display forms (f' kept, f' rewritten), the error -∂E/∂O^L_k, the value."""
     L = network.depth
     act = network.activations[-1]
-    E_O = _loss(network)
+    E_O = loss_of(network)
     composed = E_O.replace(
         lambda e: isinstance(e, sp.Indexed) and e.base == S.O(L),
         lambda e: activated(L, e.indices[0], act),
@@ -174,8 +160,8 @@ def _output_delta(network: Network, k: sp.Symbol):
     fprime = S.fprime(L, S.net(L)[k])
     composed_error = error.xreplace({S.O(L)[k]: activated(L, k, act)})
     assert sp.expand(delta - composed_error * fprime) == 0, "chain rule mismatch"
-    delta = _rewrite_in_outputs(delta, L, act)
-    fprime_r = _rewrite_in_outputs(fprime, L, act)
+    delta = rewrite_in_outputs(delta, L, act)
+    fprime_r = rewrite_in_outputs(fprime, L, act)
     kept = factors((error, "error"), (fprime, "fprime"))
     simplified = sp.factor(sp.cancel(delta))
     if sp.count_ops(simplified) < sp.count_ops(error):
@@ -224,9 +210,9 @@ def _hidden_delta(network: Network, layer: int, p: sp.Symbol):
     fprime = S.fprime(layer, S.net(layer)[p])
     backsum = summed / fprime
     back = ((backsum, "backsum"),)
-    fprime_r = _rewrite_in_outputs(fprime, layer, act)
+    fprime_r = rewrite_in_outputs(fprime, layer, act)
     forms = (factors((fprime, "fprime"), *back), factors((fprime_r, "fprime"), *back))
-    return _distinct(forms), _rewrite_in_outputs(summed, layer, act)
+    return _distinct(forms), rewrite_in_outputs(summed, layer, act)
 
 
 def _gradient(network: Network, layer: int, param: str, p: sp.Symbol, q: sp.Symbol):
@@ -283,7 +269,7 @@ def derive(network: Network) -> Derivation:
     eqs: list[Equation] = []
     deltas: dict[int, sp.Expr] = {}
     gradients: dict[str, sp.Expr] = {}
-    sc = lambda e: _scalar(e, network)  # noqa: E731
+    sc = lambda e: one_output(e, network)  # noqa: E731
 
     k = S.index(L)
     dE_dnet = lambda l: sp.Derivative(S.E, S.net(l)[S.index(l)])  # noqa: E731
@@ -306,13 +292,13 @@ def derive(network: Network) -> Derivation:
         composed = sc(activated(layer, q, act)).xreplace(
             {sc(S.net(layer)[q]): sc(net_def(layer, q, network.bias))}
         )
-        if act.expr is not None and act.expr == _x():  # identity: O = net
+        if act.expr is not None and act.expr == x:  # identity: O = net
             fl = S.f(layer)
             composed = composed.replace(
                 lambda e, fl=fl: getattr(e, "func", None) == fl, lambda e: e.args[0]
             )
         eqs.append(Equation(f"forward{layer}", sc(S.O(layer)[q]), (composed,), "definition"))
-    loss_expr = sc(_loss(network))
+    loss_expr = sc(loss_of(network))
     eqs.append(Equation("E", S.E, (loss_expr,), "definition"))
 
     forms, error, value = _output_delta(network, k)

@@ -42,14 +42,15 @@ def _one_output(steps: list[Step], d: Derivation) -> tuple[Step, ...]:
     """Note 003's single output node: index 0, no sum over outputs."""
     if not d.network.scalar_output:
         return tuple(steps)
-    from .derivation import _scalar
+    from .derivation import one_output
 
     def sc(item):
         if isinstance(item, Factors):
             return Factors(
-                tuple(Factor(_scalar(f.expr, d.network), f.role) for f in item.factors), item.sign
+                tuple(Factor(one_output(f.expr, d.network), f.role) for f in item.factors),
+                item.sign,
             )
-        return _scalar(item, d.network) if isinstance(item, sp.Basic) else item
+        return one_output(item, d.network) if isinstance(item, sp.Basic) else item
 
     return tuple(Step(sc(s.lhs), tuple(sc(r) for r in s.rhs), s.rule) for s in steps)
 

@@ -223,7 +223,7 @@ def accuracy(module: ModuleType, x: np.ndarray, labels: np.ndarray, v, w) -> flo
     return float(np.mean(np.argmax(O_k, axis=1) == labels))
 
 
-def mean_loss(module: ModuleType, x: np.ndarray, d: np.ndarray, v, w) -> float:
+def meanloss_of(module: ModuleType, x: np.ndarray, d: np.ndarray, v, w) -> float:
     E = module.loss(x, d, v, w)
     return E if module.COMBO.network().loss.mean else E / len(x)
 
@@ -274,7 +274,7 @@ def train(
             raise FloatingPointError(
                 f"the weights overflowed in epoch {epoch}; try a smaller --eta"
             )
-        history.loss.append(mean_loss(module, x, d_train, v, w))
+        history.loss.append(meanloss_of(module, x, d_train, v, w))
         history.accuracy.append(accuracy(module, data.x_test, data.labels_test, v, w))
         if report is not None:
             report(

@@ -296,9 +296,9 @@ class World:
         return update_scale(self.notation, self.network.loss)
 
     def loss(self) -> sp.Expr:
-        from ..derivation import _loss
+        from ..derivation import loss_of
 
-        expr = _fresh_sums(_loss(self.network))
+        expr = _fresh_sums(loss_of(self.network))
         if self.network.scalar_output:
             expr = expr.replace(
                 lambda e: isinstance(e, sp.Sum), lambda e: e.function.xreplace({e.limits[0][0]: 0})

@@ -336,13 +336,13 @@ class Checker:
 
     def _show(self, expr: sp.Expr) -> str:
         """An expression in the notation's own LaTeX (``O_{k}``, not ``O2[k]``)."""
-        from ..derivation import _rewrite_in_outputs
+        from ..derivation import rewrite_in_outputs
         from ..printing.latex import printer
 
         depth = self.world.network.depth
         expr = _ground(expr)
         for layer, act in enumerate(self.world.network.activations, start=1):
-            expr = _rewrite_in_outputs(expr, layer, act)  # f'(net_k) -> O_k (1 - O_k)
+            expr = rewrite_in_outputs(expr, layer, act)  # f'(net_k) -> O_k (1 - O_k)
         expr = expr.replace(  # the verifier's fresh dummies -> the notation's letters
             lambda e: isinstance(e, sp.Sum) and index_layers(e.function, e.limits[0][0], depth),
             lambda e: e.xreplace(
