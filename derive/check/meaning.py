@@ -60,6 +60,11 @@ class World:
         self.weight_names = {
             w: layer for layer, w in enumerate(names, start=1) if names.count(w) == 1
         }
+        # names of whole weight matrices in matrix forms -> the name of their elements
+        self.weight_symbols = {w: w for w in names} | {
+            _strip_braces(m).replace("text", ""): names[layer]
+            for layer, m in enumerate(n.matrix_weights)
+        }
 
     # -- layers ------------------------------------------------------------------
 
@@ -116,6 +121,8 @@ class World:
             return S.net(self.layer_of_letter(indices[0]))[indices[0]]
         if name == n.target:
             return S.d[indices[0]]
+        if name == "delta" and len(indices) == 2 and name not in n.local_names:  # δ_{jj'}
+            return sp.KroneckerDelta(*indices)
         if name == "delta" and name not in n.local_names:
             layer = self.layer_of_letter(indices[0])
             return -self.partial(S.E, S.net(layer)[indices[0]])
@@ -177,6 +184,8 @@ class World:
             return S.E
         if name in self.lr_names:
             return S.eta
+        if self.network.scalar_output and name == "net":
+            return S.net(L)[0]  # note 003's one output node
         if self.network.scalar_output and name in (n.outputs[-1], n.target):
             return S.O(L)[0] if name == n.outputs[-1] else S.d[0]  # note 003's y and d
         if len(name) == 1 and name.isupper() and name.lower() in self.letters:
@@ -429,3 +438,87 @@ def _fresh_sums(expr: sp.Expr) -> sp.Expr:
             (f, *e.limits[0][1:]),
         ),
     )
+
+
+def _vector_index(expr: sp.Expr):
+    """The node index of a vector written ``O_j`` (None when there is none or several)."""
+    found = {i for e in expr.atoms(sp.Indexed) for i in e.indices if i.is_Symbol}
+    return found.pop() if len(found) == 1 else None
+
+
+def elementwise(plhs: sp.Expr, prhs: sp.Expr, world: World) -> tuple | None:
+    """A relation in matrix form (``Δw = η O_j δ_kᵀ``, ``δ_j = O_j ∘ (1 - O_j) ∘ (w δ_k)``)
+    as the same relation for one element, or None when it is not in matrix form.
+
+    A vector is named by its node index (``O_j``), so an element of ``u vᵀ`` is
+    ``u_j v_k``, ``∘`` multiplies elements, and ``w δ_k`` is ``Σ_k w_{jk} δ_k``
+    for the free index j of the other side.  In the book's layout a weight
+    matrix is (next layer) × (previous layer), so its element (k, j) is ``W_{j,k}``.
+    """
+    has = lambda e, name: any(type(f).__name__ == name for f in e.atoms(sp.Function))  # noqa: E731
+    if not (has(prhs, "transpose") or has(prhs, "hadamard")):
+        return None
+    book = world.notation.book_layout
+    rows = [
+        f.args[0]
+        for f in prhs.atoms(sp.Function)
+        if type(f).__name__ == "transpose" and isinstance(f.args[0], sp.Indexed)
+    ]
+    if isinstance(plhs, sp.Symbol):  # a matrix: its element from the outer product
+        cols = [e for e in sp.Mul.make_args(prhs) if isinstance(e, sp.Indexed)]
+        cols += [
+            c
+            for f in sp.Mul.make_args(prhs)
+            if type(f).__name__ == "hadamard"
+            for c in [f]
+            if _vector_index(f) is not None
+        ]
+        if len(rows) != 1 or not cols:
+            return None
+        col, row = _vector_index(cols[0]), _vector_index(rows[0])
+        if col is None or row is None:
+            return None
+        index = (row, col) if book else (col, row)
+        base = plhs.name
+        plhs = sp.IndexedBase(base)[index]
+    free = {i for e in plhs.atoms(sp.Indexed) for i in e.indices if i.is_Symbol}
+
+    def matvec(term: sp.Expr) -> sp.Expr:
+        factors = list(sp.Mul.make_args(term))
+        mats = [f for f in factors if isinstance(f, sp.Symbol) and f.name in world.weight_symbols]
+        mats += [
+            f
+            for f in factors
+            if type(f).__name__ == "transpose"
+            and isinstance(f.args[0], sp.Symbol)
+            and f.args[0].name in world.weight_symbols
+        ]
+        if len(mats) != 1:
+            return term
+        (m,) = mats
+        transposed = type(m).__name__ == "transpose"
+        name = world.weight_symbols[(m.args[0] if transposed else m).name]
+        rest = sp.Mul(*[f for f in factors if f is not m])
+        k = _vector_index(rest)
+        (j,) = free - {k} if len(free - {k}) == 1 else (None,)
+        if k is None or j is None:
+            return term
+        if book:
+            transposed = not transposed
+        element = sp.IndexedBase(name)[(k, j) if transposed else (j, k)]
+        return sp.Sum(element * rest, (k, sp.Symbol("_lo"), sp.Symbol("_hi")))
+
+    def strip(e: sp.Expr) -> sp.Expr:
+        if type(e).__name__ == "transpose" and getattr(e.args[0], "name", None) in (
+            world.weight_symbols
+        ):
+            return e  # Wᵀ u: matvec reads the transpose
+        if type(e).__name__ in ("transpose", "hadamard"):
+            return sp.Mul(*[strip(a) for a in e.args])
+        if isinstance(e, sp.Mul):
+            return matvec(sp.Mul(*[strip(a) for a in e.args]))
+        if e.args and not isinstance(e, (sp.Indexed, sp.Sum)):
+            return e.func(*[strip(a) for a in e.args])
+        return e
+
+    return plhs, strip(prhs)

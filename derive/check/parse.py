@@ -1148,17 +1148,21 @@ class _Builder:
         return None
 
     def simple_indices(self, node):
-        """{jk} -> (j, k); {n1} -> (n, 1); {1.1} -> (1, 1); None if not that simple."""
+        """{jk} -> (j, k); {j'k} -> (j', k); {n1} -> (n, 1); {1.1} -> (1, 1); else None."""
         if not isinstance(node, _Prod):
             return None
         out = []
         for atom in node.items:
-            if not isinstance(atom, _Atom) or atom.subs or atom.sups or atom.primes:
+            if not isinstance(atom, _Atom) or atom.subs or atom.sups:
                 return None
             base = atom.base
             if not isinstance(base, Token):
                 return None
-            if base.type == "LETTERS" and len(base) <= 2 and str(base) not in self.words:
+            if atom.primes:  # a primed index letter, as in w_{j'k}
+                if base.type != "LETTERS" or len(base) != 1:
+                    return None
+                out.append(sympy.Symbol(str(base) + "'" * atom.primes))
+            elif base.type == "LETTERS" and len(base) <= 2 and str(base) not in self.words:
                 out.extend(sympy.Symbol(c) for c in str(base))
             elif base.type == "NUMBER":
                 out.extend(sympy.Integer(int(p)) for p in str(base).split("."))

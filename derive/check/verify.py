@@ -21,7 +21,7 @@ from .. import symbols as S
 from ..notation import PRESETS, for_depth, network_for
 from ..numeric import Point, compile_expr, forward
 from .extract import Relation
-from .meaning import REAL_VARIABLES, NotDefined, World, index_layers
+from .meaning import REAL_VARIABLES, NotDefined, World, elementwise, index_layers
 from .parse import LatexSyntaxError, Unsupported, parse_latex
 
 LAYER_BASES = frozenset({"W", "b", "delta", "net", "O", "h"})
@@ -214,6 +214,9 @@ class Checker:
     def _judge(self, v: Verdict, plhs, prhs) -> Verdict:
         if isinstance(plhs, sp.MatrixBase) and isinstance(prhs, sp.MatrixBase):
             return _matrix_identity(v, plhs, prhs)
+        element = elementwise(plhs, prhs, self.world)
+        if element is not None:
+            plhs, prhs = element
         try:
             lhs, rhs = self.world.translate(plhs), self.world.translate(prhs)
         except NotDefined as err:

@@ -154,6 +154,8 @@ class NotationLatexPrinter(LatexPrinter):
         body = expr.function
         if more:
             return super()._print_Sum(expr)
+        if body.could_extract_minus_sign():  # -\sum_k x, not \sum_k -x
+            return "-" + self._print(sp.Sum(-body, *expr.limits))
         return rf"\sum_{{{self._print(var)}}} {self._paren(body)}"
 
     def _paren(self, expr: sp.Expr) -> str:

@@ -163,6 +163,11 @@ def test_everything_the_tool_prints_holds(notation, tmp_path):
     assert "fails" not in statuses, [r for r in data["relations"] if r["status"] == "fails"]
     assert statuses.count("holds") >= 5
     assert code == 0
+    unchecked = [r["lhs"] for r in data["relations"] if r["status"] == "not checked"]
+    if notation == "doc004":  # matrix forms and steps included
+        assert unchecked == []
+    if notation == "rashid":  # the book's own names, and its approximation (≈)
+        assert len(unchecked) == 2 and any("hidden" in u for u in unchecked)
 
 
 @pytest.mark.parametrize("change", ["factor", "sign"])
@@ -175,6 +180,22 @@ def test_a_perturbed_printed_equation_fails(change):
     v = verdict("doc004", lhs, broken)
     assert v.status == "fails"
     assert ("factor" if change == "factor" else "sign") in v.diagnosis
+
+
+def test_matrix_forms_are_read_element_by_element():
+    assert verdict("doc004", r"\Delta w", r"\eta O_{j} \delta_{k}^{T}").status == "holds"
+    assert verdict("doc004", r"\Delta w", r"\eta O_{k} \delta_{j}^{T}").status == "fails"
+    assert (
+        verdict("doc004", r"\delta_{j}", r"O_{j} \circ (1 - O_{j}) \circ (w \delta_{k})").status
+        == "holds"
+    )
+    assert verdict(
+        "doc004", r"\delta_{j}", r"O_{j} \circ (1 - O_{j}) \circ (w^{T} \delta_{k})"
+    ).status in ("fails", "not checked")
+    book = verdict(
+        "rashid", r"\Delta W", r"\alpha (E_{k} \circ O_{k} \circ (1 - O_{k})) \cdot O_{j}^{T}"
+    )
+    assert book.status == "holds"
 
 
 def test_a_transposed_index_fails():
