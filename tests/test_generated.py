@@ -90,12 +90,17 @@ def rel_err(a, b):
 
 
 def check_gradients(mod, x, d, v, w, tol=1e-6):
+    """Relative error < tol, where the gradient is not so small that the central
+    difference's own rounding (about 1e-16 |E| / h per entry) dominates."""
     dv, dw = mod.gradients(x, d, v, w)
     assert dv.shape == v.shape and dw.shape == w.shape
     fd_v = numeric_gradient(lambda: mod.loss(x, d, v, w), v)
     fd_w = numeric_gradient(lambda: mod.loss(x, d, v, w), w)
-    assert rel_err(dv, fd_v) < tol, (rel_err(dv, fd_v), mod.__name__)
-    assert rel_err(dw, fd_w) < tol, (rel_err(dw, fd_w), mod.__name__)
+    noise = 1e-9 * (1 + abs(mod.loss(x, d, v, w)))
+    for got, fd in ((dv, fd_v), (dw, fd_w)):
+        floor = noise * np.sqrt(got.size) / tol
+        err = np.linalg.norm(got - fd) / max(np.linalg.norm(got), np.linalg.norm(fd), floor)
+        assert err < tol, (err, mod.__name__)
 
 
 def ids(combo: C.Combo) -> str:
@@ -274,7 +279,10 @@ _widths = st.integers(1, 8)
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25,
+    deadline=None,
+    derandomize=True,  # the same examples in every run: CI is not a lottery
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     combo=st.sampled_from(TWO_LAYER),
@@ -305,7 +313,10 @@ _expr = st.one_of(
 
 
 @settings(
-    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(expr=_expr, output=st.sampled_from(["identity", "sigmoid", "same"]), seed=st.integers(0, 99))
 def test_user_expressions(expr, output, seed, gen_dir):
