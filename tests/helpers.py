@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+from contextlib import redirect_stderr, redirect_stdout
+
 import numpy as np
 
 from derive.network import Network
@@ -82,3 +85,27 @@ def random_point(network: Network, widths, seed: int):
     else:
         d = rng.uniform(0.05, 0.95, widths[-1])
     return params, x, d
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    """``derive ARGV`` in this process: (exit status, stdout, stderr)."""
+    from derive.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def numeric_gradient(fn, param, h=1e-5):
+    """Central differences of ``fn()`` with respect to every entry of ``param`` (in place)."""
+    grad = np.zeros_like(param)
+    for idx in np.ndindex(param.shape):
+        old = param[idx]
+        param[idx] = old + h
+        up = fn()
+        param[idx] = old - h
+        down = fn()
+        param[idx] = old
+        grad[idx] = (up - down) / (2 * h)
+    return grad

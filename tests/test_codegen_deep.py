@@ -19,6 +19,7 @@ import pytest
 
 from derive import codegen as C
 from derive.cli import main
+from tests.helpers import numeric_gradient
 
 DEEP = {
     "L3 bias sigmoid sse": C.Combo("sigmoid", "sigmoid", "sse", (6, 5, 4, 3), bias=True),
@@ -72,19 +73,6 @@ def data_for(combo: C.Combo, rng, batch: int | None):
     else:
         d = rng.normal(size=out)
     return x, d
-
-
-def numeric_gradient(fn, param, h=1e-5):
-    grad = np.zeros_like(param)
-    for idx in np.ndindex(param.shape):
-        old = param[idx]
-        param[idx] = old + h
-        up = fn()
-        param[idx] = old - h
-        down = fn()
-        param[idx] = old
-        grad[idx] = (up - down) / (2 * h)
-    return grad
 
 
 def rel_err(a, b) -> float:

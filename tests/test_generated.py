@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from derive import codegen as C
 from derive.network import NetworkError
+from tests.helpers import numeric_gradient
 
 # -- helpers ---------------------------------------------------------------------
 
@@ -70,19 +71,6 @@ def targets(combo: C.Combo, rng, shape):
     if combo.loss == "bce":
         return rng.uniform(0.05, 0.95, size=shape)
     return rng.normal(size=shape)
-
-
-def numeric_gradient(fn, param, h=1e-5):
-    grad = np.zeros_like(param)
-    for idx in np.ndindex(param.shape):
-        old = param[idx]
-        param[idx] = old + h
-        up = fn()
-        param[idx] = old - h
-        down = fn()
-        param[idx] = old
-        grad[idx] = (up - down) / (2 * h)
-    return grad
 
 
 def rel_err(a, b):

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import re
 import xml.etree.ElementTree as ET
-from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
 import derive
-from derive.cli import main
 from derive.display import Equation, Step
 from derive.printing import html, markdown
+from tests.helpers import run_cli as run
 
 pytest.importorskip("latex2mathml")
 
@@ -27,13 +25,6 @@ EN_TERMS = (
     "Output layer",
     "activation function",
 )
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import sys
-from contextlib import redirect_stderr, redirect_stdout
 
 import numpy as np
 import pytest
 
-from derive.cli import main
+from tests.helpers import run_cli as run
 
 pytest.importorskip("sklearn")
 pytest.importorskip("tqdm")
 
 from derive import training as T  # noqa: E402
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 
 from derive.check.extract import Relation, find_formulas, split_relations
 from derive.check.verify import Checker
-from derive.cli import main
+from tests.helpers import run_cli as run
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="shared/seeds not present")
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 def verdict(notation: str, lhs: str, rhs: str):
