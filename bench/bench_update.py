@@ -23,25 +23,16 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+if __name__ == "__main__":
+    import _threads  # noqa: E402
 
-def _threads_from_argv() -> str:
-    for n, arg in enumerate(sys.argv):
-        if arg == "--threads" and n + 1 < len(sys.argv):
-            return sys.argv[n + 1]
-        if arg.startswith("--threads="):
-            return arg.split("=", 1)[1]
-    return "1"
-
-
-if __name__ == "__main__":  # before NumPy loads its BLAS
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = _threads_from_argv()
+    _threads.pin()  # before NumPy loads its BLAS
 
 import numpy as np  # noqa: E402
 from scipy.linalg import blas  # noqa: E402
