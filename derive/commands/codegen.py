@@ -79,9 +79,12 @@ def _activations(text: str | None) -> list[str] | None:
 def _activation(name: str | None, choices: tuple[str, ...], what: str) -> str | None:
     if name is None or name in choices or not name.strip().isidentifier():
         return name
-    if name == "softmax":
+    from ..functions import ACTIVATIONS
+
+    row = ACTIVATIONS.get(name)
+    if row is not None and row.output_only:  # the table says where a row may go
         raise UsageError(
-            "derive codegen: softmax is for the output layer only (--output-activation)"
+            f"derive codegen: {name} is for the output layer only (--output-activation)"
         )
     raise UsageError(
         f"derive codegen: unknown {what} '{name}'; choose from {', '.join(choices)} "
