@@ -34,6 +34,7 @@ import sympy as sp
 from . import matrix as M
 from . import symbols as S
 from .derivation import Derivation, activated, derive, net_def
+from .errors import InputError
 from .functions import x as _x
 from .network import Network, build, split_top_level
 from .notation import PRESETS, for_depth
@@ -594,7 +595,7 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-class EditedFileError(ValueError):
+class EditedFileError(InputError):
     """A generated file was edited by hand (its hash no longer matches)."""
 
 

@@ -11,6 +11,7 @@ import ast
 
 import sympy as sp
 
+from .errors import InputError
 from .functions import ACTIVATIONS, Activation, x
 
 FUNCTIONS = {
@@ -40,7 +41,7 @@ _BINARY = {
 MAX_LENGTH = 500
 
 
-class ExpressionError(ValueError):
+class ExpressionError(InputError):
     """A user expression outside the whitelist; the message says what is allowed."""
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import InputError
 from .functions import ACTIVATIONS, LOSSES, Activation, Loss
 
 
-class NetworkError(ValueError):
+class NetworkError(InputError):
     """A network that cannot be built; the message names the valid choices."""
 
 

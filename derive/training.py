@@ -28,13 +28,15 @@ from types import ModuleType
 
 import numpy as np
 
+from .errors import InputError
+
 LOW, HIGH = 0.01, 0.99
 """The book's target values (and the lower end of the scaled inputs)."""
 CLASSES = 10
 RULES = ("exact", "book")
 
 
-class DataError(ValueError):
+class DataError(InputError):
     """A data file that cannot be read: the message names the file and line."""
 
 

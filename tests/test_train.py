@@ -121,8 +121,8 @@ def test_missing_extra_says_how_to_install(monkeypatch):
     code, out, err = run("train")
     assert code == 2
     assert err.strip() == (
-        "derive train needs the teaching extras (missing: tqdm); "
-        "install them with: pip install 'derive[teach]'"
+        "derive train: error: tqdm is not installed; install with: python3 -m pip install tqdm"
+        "  (or, in a checkout of derive: python3 -m pip install '.[teach]')"
     )
 
 

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..cli import UsageError
+from ..errors import UsageError
 
 NOTATIONS = ("doc004", "rashid", "doc003")
 
@@ -32,27 +32,27 @@ def _relations(args: argparse.Namespace):
     from ..check.parse import LatexSyntaxError, parse_latex
 
     if args.file is None and not args.latex:
-        raise UsageError("derive check: give LaTeX equations or --file NOTE.md")
+        raise UsageError("give LaTeX equations or --file NOTE.md")
     relations = []
     if args.file is not None:
         try:
             text = args.file.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise UsageError(f"derive check: no such file: {args.file}") from None
+            raise UsageError(f"no such file: {args.file}") from None
         except (UnicodeDecodeError, IsADirectoryError) as err:
-            raise UsageError(f"derive check: cannot read {args.file}: {err}") from None
+            raise UsageError(f"cannot read {args.file}: {err}") from None
         markdown = args.file.suffix.lower() != ".tex"
         relations.extend(link_continuations(find_formulas(text, markdown=markdown)))
     for n, latex in enumerate(args.latex, start=1):
         found = split_relations(Formula(n, latex, True))
         if not found:
-            raise UsageError(f"derive check: argument {n} has no relation ('=') to check")
+            raise UsageError(f"argument {n} has no relation ('=') to check")
         for rel in found:  # malformed LaTeX on the command line is a usage error
             for side in (rel.lhs, rel.rhs):
                 try:
                     parse_latex(side)
                 except LatexSyntaxError as err:
-                    raise UsageError(f"derive check: argument {n}: {err}") from None
+                    raise UsageError(f"argument {n}: {err}") from None
                 except ValueError:
                     pass
         relations.extend(found)
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     relations = _relations(args)
     if not relations:
         raise UsageError(
-            f"derive check: nothing checkable in {args.file} "
+            f"nothing checkable in {args.file} "
             "(no formula with a relation; formulas in images cannot be read)"
         )
     from ..notation import PRESETS
@@ -127,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
     if counts["fails"]:
         return 1
     if checked == 0:
-        print("derive check: nothing could be checked (see the reasons above)", file=sys.stderr)
+        print(
+            "derive check: error: nothing could be checked (see the reasons above)", file=sys.stderr
+        )
         return 2
     return 0

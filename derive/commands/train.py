@@ -3,7 +3,7 @@
 The exact rule is the NumPy module ``python -m derive codegen`` renders for
 ``--activation/--loss``; ``--plot`` also trains with the book's rule (hidden
 error ``(d - O_k) @ w.T``) from the same start and draws both.  Needs the
-teaching extras: ``pip install 'derive[teach]'``.
+teaching extras (the ``teach`` extra of this package).
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cli import UsageError
-
-INSTALL = "pip install 'derive[teach]'"
+from ..errors import UsageError, missing_extra
 
 
 def _positive(kind):
@@ -85,24 +83,20 @@ def _combo(args: argparse.Namespace):
 
     if args.activation not in HIDDEN_ACTIVATIONS:
         raise UsageError(
-            f"derive train: unknown activation '{args.activation}'; "
-            f"choose from {', '.join(HIDDEN_ACTIVATIONS)}"
+            f"unknown activation '{args.activation}'; choose from {', '.join(HIDDEN_ACTIVATIONS)}"
         )
     output = args.output_activation or args.activation
     if output not in OUTPUT_ACTIVATIONS:
         raise UsageError(
-            f"derive train: unknown output activation '{output}'; "
-            f"choose from {', '.join(OUTPUT_ACTIVATIONS)}"
+            f"unknown output activation '{output}'; choose from {', '.join(OUTPUT_ACTIVATIONS)}"
         )
     if args.loss not in LOSSES:
-        raise UsageError(
-            f"derive train: unknown loss '{args.loss}'; choose from {', '.join(LOSSES)}"
-        )
+        raise UsageError(f"unknown loss '{args.loss}'; choose from {', '.join(LOSSES)}")
     combo = Combo(args.activation, output, args.loss)
     try:
         combo.network()
     except ValueError as err:
-        raise UsageError(f"derive train: {err}") from None
+        raise UsageError(f"{err}") from None
     return combo
 
 
@@ -111,14 +105,11 @@ def run(args: argparse.Namespace) -> int:
 
     missing = T.missing_extras(plot=args.plot is not None)
     if missing:
-        raise UsageError(
-            f"derive train needs the teaching extras (missing: "
-            f"{', '.join(missing)}); install them with: {INSTALL}"
-        )
+        raise missing_extra(missing)
     combo = _combo(args)
     if args.plot is not None and combo.network().activations[-1].vector:
         raise UsageError(
-            "derive train: --plot compares with the book's rule, which needs an "
+            "--plot compares with the book's rule, which needs an "
             "elementwise output activation, not softmax"
         )
     try:
@@ -126,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
             T.check_writable(args.plot)
         data = T.mnist_csv(args.csv, args.seed) if args.csv else T.digits(args.seed)
     except T.DataError as err:
-        raise UsageError(f"derive train: {err}") from None
+        raise UsageError(f"{err}") from None
 
     from tqdm import tqdm
 
@@ -171,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
         except FloatingPointError as err:
-            raise UsageError(f"derive train: {err}") from None
+            raise UsageError(f"{err}") from None
     for h in histories:
         name = "exact gradient" if h.rule == "exact" else "book rule"
         print(

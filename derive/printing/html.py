@@ -34,11 +34,9 @@ def _converter():
     try:
         from latex2mathml.converter import convert_to_element
     except ImportError as err:  # pragma: no cover - the teach extra is missing
-        from ..cli import UsageError
+        from ..errors import missing_extra
 
-        raise UsageError(
-            "--format html needs latex2mathml; install it with: pip install 'derive[teach]'"
-        ) from err
+        raise missing_extra(["latex2mathml"], "--format html") from err
     return convert_to_element
 
 

@@ -33,6 +33,7 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
 
 from .. import symbols as S
+from ..errors import InputError
 from ..matrix import Hadamard, MatVec, Outer, Vec
 
 _ALIASES = {"numpy": "np"}
@@ -317,7 +318,7 @@ class NumPyCodePrinter(NumPyPrinter):
         return f"{self.parenthesize(node.scale, PRECEDENCE['Mul'])} * ({body})"
 
 
-class PrintingError(ValueError):
+class PrintingError(InputError):
     """Something the NumPy printer cannot print (raised at generation time)."""
 
 
