@@ -229,4 +229,6 @@ def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "e
         if d.depth >= 2:
             blocks.append(Heading("steps_hidden"))
             blocks.extend(hidden_steps(d, scale))
-    return Report(notation, d, tuple(blocks), lang)
+    from .notation.translate import translate
+
+    return Report(notation, d, tuple(translate(b, notation) for b in blocks), lang)

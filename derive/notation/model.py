@@ -134,6 +134,10 @@ class Notation:
     delta_glyph: str = ""
     """With conventions.delta_sign 0: how the gradient w.r.t. a pre-activation is
     written ("nabla": ∇_{a^{(k)}} J)."""
+    bias_default: bool = False
+    """The text's network has biases."""
+    hadamard: str = r"\circ"
+    """The elementwise product (⊙ in Nielsen)."""
     hidden_activation: str = ""
     """Another glyph for the hidden layers' activation (Bishop's h; outputs keep theirs)."""
 
@@ -203,16 +207,22 @@ class Notation:
             return r"\Delta " + self.weights[layer - 1]
         return upright(self.glyph(kind))
 
-    def letter(self, layer: int, depth: int, focus: int | None = None) -> str:
+    def letter(
+        self, layer: int, depth: int, focus: int | None = None, present: frozenset = frozenset()
+    ) -> str:
         """The node letter of ``layer``; in labels style relative to ``focus``, the
-        layer the equation's left side is about."""
+        layer the equation's left side is about (``present``: the layers the
+        equation names; the layer after the focus shares the neighbour's letter
+        unless the layer before it is there too)."""
         if self.layers != "labels":
             return self.letters[layer]
         first, neighbour, third = self.node_letters[:3]
         if focus is None or layer == focus:
             return first
-        if layer == focus - 1 or layer == focus + 1:
-            return neighbour if layer == focus - 1 or focus - 1 < 0 else third
+        if layer == focus - 1:
+            return neighbour
+        if layer == focus + 1:
+            return third if focus - 1 in present else neighbour
         return third
 
     def quantity_of_glyph(
@@ -321,6 +331,8 @@ def network_for(notation: Notation, **options):
         options.setdefault("output_activation", notation.output_activation_default)
     options.setdefault("loss", notation.loss)
     options.setdefault("scalar_output", notation.scalar_output)
+    if notation.bias_default:
+        options.setdefault("bias", True)
     return build(**options)
 
 

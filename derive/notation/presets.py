@@ -90,7 +90,31 @@ DOC003 = Notation(
 )
 
 
-_ALL = (DOC004, RASHID, DOC003)
+NIELSEN = Notation(
+    name="nielsen",
+    title="M. Nielsen, Neural Networks and Deep Learning: z^l_j, a^l_j, w^l_{jk}, C",
+    source="M. Nielsen, Neural Networks and Deep Learning (2015), ch. 2 (BP1-BP4)",
+    layers="labels",
+    label="^{%s}",
+    first_layer=1,
+    last_label="L",
+    node_letters=("j", "k", "i"),
+    letters=(),
+    dummy="m",
+    index_sep="",
+    input="x",
+    outputs=("a",),
+    weights=("w",),
+    net="z",
+    target="y",
+    loss_glyph="C",
+    activation=(r"\sigma",),
+    hadamard=r"\odot",
+    conventions=Conventions(delta_sign=1, weight_order="receiver_first", index_base=1),
+    bias_default=True,
+)
+
+_ALL = (DOC004, RASHID, DOC003, NIELSEN)
 
 PRESETS: dict[str, Notation] = {n.name: n for n in _ALL}
 

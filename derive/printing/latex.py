@@ -31,6 +31,7 @@ class NotationLatexPrinter(LatexPrinter):
         "free": frozenset(),
         "depth": 0,
         "focus": None,
+        "present": frozenset(),
     }
 
     def __init__(self, settings: dict | None = None) -> None:
@@ -43,7 +44,9 @@ class NotationLatexPrinter(LatexPrinter):
         return self._settings["depth"] or len(self.notation.weights)
 
     def _layer_letter(self, layer: int) -> str:
-        return self.notation.letter(layer, self._depth(), self._settings["focus"])
+        return self.notation.letter(
+            layer, self._depth(), self._settings["focus"], self._settings["present"]
+        )
 
     def _index(self, idx: sp.Expr) -> str:
         found = Q.index_of(idx)
@@ -120,7 +123,8 @@ class NotationLatexPrinter(LatexPrinter):
             # a vector is named by its layer's letter (O_j, \delta_k)
             letter = self._index(indices[-1]) if indices else ""
             return f"{name}_{{{letter}}}" if letter else name
-        if kind == Kind.WEIGHT and n.conventions.weight_order == "receiver_first":
+        receiver_first = n.conventions.weight_order == "receiver_first"
+        if kind in (Kind.WEIGHT, Kind.UPDATE_WEIGHT) and receiver_first:
             indices = indices[::-1]
         subs = [self._index(i) for i in indices]
         if n.example_index and n.example_on == "all" and kind in _PER_EXAMPLE:
@@ -239,7 +243,7 @@ class NotationLatexPrinter(LatexPrinter):
                 return "-" + body
             return f"{self._print(coeff)} {body}"
         parts = [self._paren(f) for f in sorted(sp.Mul.make_args(rest), key=_factor_rank)]
-        body = r" \circ ".join(parts)
+        body = f" {self.notation.hadamard} ".join(parts)
         if coeff == -1:
             return "-" + body
         return body if coeff == 1 else f"{self._print(coeff)} {body}"
@@ -303,12 +307,15 @@ class NotationLatexPrinter(LatexPrinter):
         inner = self._print(Vec(-expr if sign else expr, node.vec.index))
         return rf"{sign}\sum_{{\text{{rows}}}} {inner}"
 
+    def _print_Neg(self, node) -> str:
+        return "-" + self._print(node.node)
+
     def _print_Hadamard(self, node: Hadamard) -> str:
         parts = []
         for part in node.parts:
             text = self._print(part)
             parts.append(rf"\left({text}\right)" if isinstance(part, MatVec) else text)
-        return r" \circ ".join(parts)
+        return f" {self.notation.hadamard} ".join(parts)
 
     def _print_Outer(self, node: Outer) -> str:
         col, row = node.col, node.row
@@ -378,6 +385,21 @@ def _transposed(text: str, node) -> str:
 
 def printer(notation: Notation, **settings) -> NotationLatexPrinter:
     return NotationLatexPrinter({"notation": notation, **settings})
+
+
+def layers_named(node: object) -> frozenset:
+    """The layers whose node indices appear anywhere in a display node."""
+    out: set = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, sp.Basic):
+            out |= {i.layer for s in item.atoms(sp.Symbol) if (i := Q.index_of(s)) is not None}
+        elif isinstance(item, tuple):
+            stack.extend(item)
+        elif hasattr(item, "__dataclass_fields__"):
+            stack.extend(getattr(item, f) for f in item.__dataclass_fields__)
+    return frozenset(out)
 
 
 def focus_of(free: frozenset) -> int | None:

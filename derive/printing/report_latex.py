@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..display import Equation, Step
 from ..report import Batch, Heading, Prose, Report
 from ..text import say
-from .latex import focus_of, free_indices, printer
+from .latex import focus_of, free_indices, layers_named, printer
 
 
 def equation_latex(report: Report, item: Equation | Step, align: bool = False) -> str:
@@ -16,7 +16,14 @@ def equation_latex(report: Report, item: Equation | Step, align: bool = False) -
         item = item.equation
     free = free_indices(item.lhs)
     depth = report.derivation.depth
-    p = printer(notation, free=free, batch=batch, depth=depth, focus=focus_of(free))
+    p = printer(
+        notation,
+        free=free,
+        batch=batch,
+        depth=depth,
+        focus=focus_of(free),
+        present=layers_named(item) if notation.layers == "labels" else frozenset(),
+    )
     rel = f" {getattr(item, 'rel', '=')} "
     first = (" &" + rel.lstrip()) if align else rel
     return p.doprint(item.lhs) + first + rel.join(p.doprint(r) for r in item.rhs)
