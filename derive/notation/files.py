@@ -245,3 +245,37 @@ def front_matter(text: str) -> dict | None:
         if lines[0].startswith("%"):
             return None  # ordinary comments, not front matter
         raise InputError(f"front matter: not valid TOML ({err})") from None
+
+
+def to_toml(n: Notation) -> str:
+    """A notation as a complete notation file (every field), which loads back to it."""
+    lines = [
+        f"# notation {n.name}: {n.source or n.title}",
+        "# edit and use with --notation FILE.toml",
+    ]
+    tables = []
+    for f in dataclasses.fields(Notation):
+        value = getattr(n, f.name)
+        if f.name == "conventions":
+            tables.append("")
+            tables.append("[conventions]")
+            for c in dataclasses.fields(Conventions):
+                tables.append(f"{c.name} = {_toml_value(getattr(value, c.name))}")
+            continue
+        if value is None:
+            continue
+        lines.append(f"{f.name} = {_toml_value(value)}")
+    return "\n".join(lines + tables) + "\n"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    text = str(value)
+    if "'" not in text and "\n" not in text:
+        return f"'{text}'"  # a literal string: backslashes stay as written
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
