@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 _TOKEN = re.compile(r"\\left\(|\\right\)|\\[A-Za-z]+|[A-Za-z]|\d+(?:\.\d+)?|[{}^_()'+\-=]|\\,|\s+")
 _SKIP = {r"\cdot", r"\,"}
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from .. import symbols as S
 from ..display import Equation, Step
 from ..report import Batch, Heading, Prose, Report
-from .. import symbols as S
 from ..text import placeholders, say
 from .latex import focus_of, free_indices, layers_named, printer
 
