@@ -299,7 +299,10 @@ def markdown(worked: Worked, notation, lang: str = "en", digits: int = 6) -> str
     return "\n".join(out) + "\n"
 
 
-def html_page(worked: Worked, notation, lang: str = "en", digits: int = 6) -> str:
+def html_page(
+    worked: Worked, notation, lang: str = "en", digits: int = 6, fragment: bool = False
+) -> str:
+    """A self-contained page (MathML, SVG, no script); ``fragment``: its content only."""
     from ..templating import render_template
 
     pr = Printed(worked, notation, digits)
@@ -322,6 +325,7 @@ def html_page(worked: Worked, notation, lang: str = "en", digits: int = 6) -> st
         intro=intro,
         sections=sections,
         picture=_picture(worked, pr),
+        fragment=fragment,
         e=html.escape,
     )
 
