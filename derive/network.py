@@ -95,20 +95,24 @@ def split_top_level(text: str) -> list[str]:
     return parts
 
 
-MAX_DEPTH = 14
-"""Weight layers: one index letter each when printed (i, j, k, ...)."""
+MAX_DEPTH = 32
+"""Weight layers; the derivation grows linearly with depth (32: about 3 s)."""
 MAX_WIDTH = 1_000_000
 """Nodes in one layer."""
 
 
-def parse_layers(text: str) -> tuple[int, ...]:
+MAX_CODEGEN_DEPTH = 14
+"""Weight layers of a generated module: one index letter each (O_i, O_j, ...)."""
+
+
+def parse_layers(text: str, max_depth: int = MAX_DEPTH) -> tuple[int, ...]:
     """``"784,100,10"`` -> widths; a one-line error for anything else.
 
     Depth and widths are checked here, before anything is derived."""
     parts = text.split(",")
-    if len(parts) - 1 > MAX_DEPTH:
+    if len(parts) - 1 > max_depth:
         raise BudgetError(
-            f"--layers gives {len(parts) - 1} weight layers; at most {MAX_DEPTH} are supported"
+            f"--layers gives {len(parts) - 1} weight layers; at most {max_depth} are supported"
         )
     if any(len(p.strip()) > 7 for p in parts):
         raise BudgetError(f"--layers: a layer wider than {MAX_WIDTH:,} nodes")
