@@ -25,6 +25,7 @@ COMMANDS = {
     "latex": ("derive.commands.latex", "print the derivation as LaTeX (or Markdown/HTML)"),
     "codegen": ("derive.commands.codegen", "render NumPy update code into generated/"),
     "check": ("derive.commands.check", "verify the equations of a note or the command line"),
+    "example": ("derive.commands.example", "a worked example with numbers, every step"),
     "train": ("derive.commands.train", "train the generated network on handwritten digits"),
 }
 
@@ -63,8 +64,34 @@ def _report(command: str, message: str) -> None:
     print(f"derive{' ' + command if command else ''}: error: {text}", file=sys.stderr)
 
 
+_NEGATIVE = re.compile(r"^-[0-9.]")
+
+
+def _join_negative_values(argv: list[str]) -> list[str]:
+    """``--layers -1,2`` as ``--layers=-1,2``: argparse takes a value that starts
+    with ``-`` for an option unless it looks like one plain number, so the
+    command would fail with "expected one argument" instead of saying what is
+    wrong with the value."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if (
+            token.startswith("--")
+            and "=" not in token
+            and i + 1 < len(argv)
+            and _NEGATIVE.match(argv[i + 1])
+        ):
+            out.append(f"{token}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(token)
+        i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _join_negative_values(list(sys.argv[1:] if argv is None else argv))
     debug = os.environ.get("DERIVE_DEBUG", "") not in ("", "0")
     while argv and argv[0] == "--debug":
         debug = True

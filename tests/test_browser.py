@@ -81,7 +81,7 @@ def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def report():
-    return derive.explain("doc004", steps=True)
+    return derive.explain("doc004", steps=True).report
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -91,3 +91,10 @@ def test_broken_pipe_is_quiet(monkeypatch, capsys):
     monkeypatch.setattr(latex, "run", write_to_closed_pipe)
     assert cli.main(["latex"]) == 141
     assert capsys.readouterr().err == ""
+
+
+def test_a_negative_value_gets_its_own_message():
+    # argparse alone says "expected one argument" for `--layers -1,2`
+    code, _out, err = run("latex", "--layers", "-1,2")
+    assert code == 2 and "expected one argument" not in err
+    assert "-1,2" in err

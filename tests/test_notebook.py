@@ -27,3 +27,8 @@ def test_example_notebook_runs(tmp_path, monkeypatch):
     assert any("链式法则" in h for h in htmls)
     latex = [o["data"]["text/latex"] for o in outputs if "text/latex" in o.get("data", {})]
     assert any(r"\begin{aligned}" in t for t in latex)
+    assert any(r"\delta_{k}" in t and "O_{k}^{2}" in t for t in latex)  # tanh.delta()
+    assert any("worked example" in h and "0.35891648" in h for h in htmls)
+    # only the public API: no module of derive other than the package itself
+    code = "".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "from derive" not in code and "derive.printing" not in code and ".blocks" not in code

@@ -29,7 +29,7 @@ EN_TERMS = (
 
 @pytest.fixture(scope="module")
 def report():
-    return derive.explain("doc004", steps=True)
+    return derive.explain("doc004", steps=True).report
 
 
 def equations(report):
@@ -65,7 +65,7 @@ def test_markdown_prose_escapes_only_what_markdown_would_eat():
 
 
 def test_markdown_flags_the_books_approximation():
-    text = markdown.render(derive.explain("rashid"), "en")
+    text = markdown.render(derive.explain("rashid").report, "en")
     assert "**⚠** APPROXIMATION" in text
     assert r"\approx" in text
 
@@ -115,7 +115,7 @@ def test_html_english_captions(report):
 
 
 def test_html_text_escapes_and_relation_approx():
-    text = html.render(derive.explain("rashid", steps=True), "en")
+    text = html.render(derive.explain("rashid", steps=True).report, "en")
     parse_page(text)
     assert "≈" in text and 'class="approximation"' in text
     assert "<mtext>ho</mtext>" in text  # \text{ho}

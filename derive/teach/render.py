@@ -1,0 +1,393 @@
+"""A :class:`~derive.teach.worked.Worked` example printed: LaTeX, Markdown, HTML, JSON.
+
+Every line is printed twice by the notation's own LaTeX printer: once with the
+nodes numbered (``net_{j_{1}}`` is ``net`` at node 1 of the layer the
+notation indexes with j), once with every quantity replaced by its number.
+Nodes are numbered from 1 in print; the JSON's arrays are indexed from 0.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+import numpy as np
+import sympy as sp
+
+from .. import symbols as S
+from ..display import Factors
+from ..printing.latex import NotationLatexPrinter
+from .worked import NewValue, Numbered, Worked
+
+LANGS = ("en", "zh")
+FORMATS = ("latex", "markdown", "html", "json")
+
+TEXT: dict[str, dict[str, str]] = {
+    "title": {"en": "A worked example with numbers", "zh": "带数字的算例"},
+    "forward": {"en": "Forward pass, layer {layer}", "zh": "正向计算，第 {layer} 层"},
+    "error": {"en": "The error", "zh": "误差"},
+    "delta": {"en": "Error terms of layer {layer}", "zh": "第 {layer} 层的误差项"},
+    "gradient": {
+        "en": "Gradients and updates of weight layer {layer}",
+        "zh": "第 {layer} 层权重的梯度与更新",
+    },
+    "new": {"en": "New weights of layer {layer}", "zh": "第 {layer} 层的新权重"},
+    "network": {
+        "en": "Network {widths} ({acts}), loss {loss}, learning rate {lr} = {eta}; "
+        "notation {notation}; nodes are numbered from 1.",
+        "zh": "网络 {widths}（{acts}），损失函数 {loss}，学习率 {lr} = {eta}；"
+        "记号 {notation}；结点从 1 开始编号。",
+    },
+    "orientation": {
+        "en": "{w} is the weight from node {p} of layer {lp} (the sending node; a row of W "
+        "in the numbers file) to node {q} of layer {lq} (the receiving node; a column).",
+        "zh": "{w} 是从第 {lp} 层结点 {p}（发送结点，数字文件中 W 的行）"
+        "到第 {lq} 层结点 {q}（接收结点，列）的权重。",
+    },
+    "biases_fixed": {
+        "en": "The biases are not updated.",
+        "zh": "偏置不更新。",
+    },
+}
+
+
+def say(key: str, lang: str, **values) -> str:
+    return TEXT[key][lang].format(**values)
+
+
+def fmt(value: float, digits: int) -> str:
+    """``value`` to ``digits`` significant digits, positional (0.000438568, not 4.39e-04)."""
+    if value == 0:
+        return "0"
+    text = np.format_float_positional(
+        value, precision=digits, unique=False, fractional=False, trim="-"
+    )
+    return text.rstrip(".")
+
+
+# -- printers -------------------------------------------------------------------------
+
+
+class NodePrinter(NotationLatexPrinter):
+    """The notation's printer, with concrete node numbers written ``j_{1}``."""
+
+    _default_settings = {**NotationLatexPrinter._default_settings, "values": None, "digits": 6}
+
+    def _node(self, layer: int, number: sp.Expr) -> str:
+        if not number.is_Integer:
+            return self._index(number)
+        return f"{self._layer_letter(layer)}_{{{int(number) + 1}}}"
+
+    def _layers(self, base) -> tuple[int, ...]:
+        kind, layer = S.kind_of(base), S.layer_of(base)
+        if kind in ("W", "DeltaW"):
+            return (layer - 1, layer)
+        if kind == "d":
+            return (len(self.notation.letters) - 1,)
+        return (layer,)
+
+    def _print_Indexed(self, expr: sp.Indexed) -> str:
+        if not any(i.is_Integer for i in expr.indices):
+            return super()._print_Indexed(expr)
+        values = self._settings["values"]
+        if values is not None:
+            return self._number(values[str(expr.base)][tuple(int(i) for i in expr.indices)])
+        name = self._base_name(expr.base)
+        layers = self._layers(expr.base)
+        sep = self.notation.index_sep or " "
+        sub = sep.join(self._node(n, i) for n, i in zip(layers, expr.indices, strict=True))
+        return f"{name}_{{{sub}}}"
+
+    def _number(self, value: float) -> str:
+        text = fmt(float(value), self._settings["digits"])
+        return rf"\left({text}\right)" if text.startswith("-") else text
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        if self._settings["values"] is not None and expr == S.eta:
+            return self._number(self._settings["values"]["eta"])
+        return super()._print_Symbol(expr, style=style)
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        if self._settings["values"] is None:
+            return super()._print_Mul(expr)
+        coeff, rest = expr.as_coeff_Mul()
+        parts = [self._paren(f) for f in sorted(sp.Mul.make_args(rest), key=self._rank)]
+        if coeff not in (1, -1):
+            parts.insert(0, self._print(abs(coeff)))
+        body = r" \cdot ".join(parts)
+        return ("-" if coeff < 0 else "") + body
+
+    def _rank(self, factor: sp.Expr):
+        """The order the notation's printer writes a product in, so that the
+        numbers stand where their symbols stood."""
+        from ..printing import latex as base
+
+        rank = getattr(
+            base, "_factor_rank" if self.notation.weights_first else "_inputs_first_rank", None
+        )
+        return rank(factor) if rank is not None else 0
+
+    def _print_NewValue(self, node: NewValue) -> str:
+        return f"{self._print(node.old)} + {self._print(node.change)}"
+
+    def _print_Factors(self, form: Factors) -> str:
+        if self._settings["values"] is None:
+            return super()._print_Factors(form)
+        order = self.notation.order
+        parts = []
+        for factor in form.ordered(order).factors:
+            text = self._print(factor.expr)
+            if isinstance(factor.expr, sp.Add) and len(form.factors) > 1:
+                text = rf"\left({text}\right)"
+            parts.append(text)
+        body = r" \cdot ".join(parts) if parts else "1"
+        return ("-" if form.sign < 0 else "") + body
+
+
+def _values(worked: Worked) -> dict:
+    """Internal base name -> array, and ``eta``: what the numbers printer looks up."""
+    return {**worked.arrays, "eta": worked.numbers.eta}
+
+
+class Printed:
+    """LaTeX strings of a worked example's lines, in a notation."""
+
+    def __init__(self, worked: Worked, notation, digits: int) -> None:
+        from ..notation import for_depth
+
+        self.worked = worked
+        self.notation = for_depth(notation, worked.depth)
+        self.digits = digits
+        settings = {"notation": self.notation, "digits": digits}
+        self.symbols = NodePrinter(settings)
+        self.numbers = NodePrinter({**settings, "values": _values(worked)})
+
+    def form(self, form) -> str:
+        if isinstance(form, Numbered):
+            return self.numbers.doprint(form.form)
+        return self.symbols.doprint(form)
+
+    def parts(self, line) -> tuple[str, str, str]:
+        """(left side, relation, right sides joined by =)."""
+        parts = [self.form(f) for f in line.forms]
+        parts.append(fmt(line.value, self.digits))
+        return self.symbols.doprint(line.lhs), line.rel, " = ".join(parts)
+
+    def line(self, line) -> str:
+        return " ".join(self.parts(line))
+
+    def heading(self, section, lang: str) -> str:
+        return say(section.key, lang, layer=section.layer)
+
+    def preamble(self, lang: str) -> list[tuple[str, str]]:
+        """Sentences with inline math: (text, kind) pairs, kind 'text' or 'math'."""
+        w = self.worked
+        net = w.network
+        acts = "/".join(dict.fromkeys(a.name for a in net.activations))
+        widths = "-".join(str(n) for n in w.numbers.widths)
+        intro = say(
+            "network",
+            lang,
+            widths=widths,
+            acts=acts,
+            loss=net.loss.name,
+            lr="\x00lr\x00",
+            eta=fmt(w.numbers.eta, self.digits),
+            notation=self.notation.name,
+        )
+        out = [*_split(intro, {"lr": self.symbols.doprint(S.eta)})]
+        L = w.depth
+        p, q = S.index(L - 1), S.index(L)
+        orient = say(
+            "orientation",
+            lang,
+            w="\x00w\x00",
+            p="\x00p\x00",
+            q="\x00q\x00",
+            lp=L - 1,
+            lq=L,
+        )
+        math = {
+            "w": self.symbols.doprint(S.W(L)[p, q]),
+            "p": self.symbols.doprint(p),
+            "q": self.symbols.doprint(q),
+        }
+        out += [("text", " ")] + _split(orient, math)
+        if w.numbers.b is not None and not w.numbers.update_biases:
+            out += [("text", " " + say("biases_fixed", lang))]
+        return out
+
+
+def _split(text: str, math: dict) -> list[tuple[str, str]]:
+    """``"a \\x00lr\\x00 b"`` -> [('text', 'a '), ('math', ...), ('text', ' b')]."""
+    out = []
+    for n, part in enumerate(text.split("\x00")):
+        if n % 2:
+            out.append(("math", math[part]))
+        elif part:
+            out.append(("text", part))
+    return out
+
+
+# -- formats ---------------------------------------------------------------------------
+
+
+def latex(worked: Worked, notation, lang: str = "en", digits: int = 6) -> str:
+    """The example's paragraphs and ``align*`` blocks, for a LaTeX document."""
+    return _latex_body(Printed(worked, notation, digits), lang, comment=True)
+
+
+def _latex_body(pr: Printed, lang: str, comment: bool = False) -> str:
+    head = f"% {say('title', lang)}: python -m derive example --format latex"
+    out = [head, ""] if comment else []
+    out.append("".join(_tex_text(t) if k == "text" else f"${t}$" for k, t in pr.preamble(lang)))
+    for section in pr.worked.sections:
+        out += ["", f"\\paragraph{{{_tex_text(pr.heading(section, lang))}}}", r"\begin{align*}"]
+        rows = []
+        for ln in section.lines:
+            lhs, rel, _ = pr.parts(ln)
+            symbolic = [pr.form(f) for f in ln.forms if not isinstance(f, Numbered)]
+            numbered = [pr.form(f) for f in ln.forms if isinstance(f, Numbered)]
+            first = " = ".join(symbolic)
+            rest = " = ".join([*numbered, fmt(ln.value, pr.digits)])
+            rows.append(f"{lhs} &{rel} {first} \\\\\n  &= {rest}")
+        out.append(" \\\\\n".join(rows))
+        out.append(r"\end{align*}")
+    return "\n".join(out) + "\n"
+
+
+def _tex_text(text: str) -> str:
+    for a, b in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&")):
+        text = text.replace(a, b)
+    text = text.replace("#", r"\#")
+    return text
+
+
+def document(worked: Worked, notation, lang: str = "en", digits: int = 6) -> str:
+    """A complete document: pdflatex, or xelatex with ctex for Chinese."""
+    from ..templating import render_template
+
+    pr = Printed(worked, notation, digits)
+    picture = _tikz(worked, pr)
+    body = (picture + "\n" if picture else "") + _latex_body(pr, lang)
+    return render_template(
+        "teach/example.tex.j2",
+        lang=lang,
+        title=_tex_text(say("title", lang)),
+        body=body,
+        picture=bool(picture),
+    )
+
+
+def _tikz(worked: Worked, pr: Printed) -> str:
+    try:
+        from .picture import tikz
+    except ImportError:  # pragma: no cover - pictures land separately
+        return ""
+    return tikz(worked, pr)
+
+
+def markdown(worked: Worked, notation, lang: str = "en", digits: int = 6) -> str:
+    pr = Printed(worked, notation, digits)
+    out = [f"# {say('title', lang)}", ""]
+    out.append("".join(t if k == "text" else f"${t}$" for k, t in pr.preamble(lang)))
+    for section in worked.sections:
+        out += ["", f"## {pr.heading(section, lang)}", ""]
+        for ln in section.lines:
+            out += ["$$", pr.line(ln), "$$", ""]
+        out.pop()
+    return "\n".join(out) + "\n"
+
+
+def html_page(
+    worked: Worked, notation, lang: str = "en", digits: int = 6, fragment: bool = False
+) -> str:
+    """A self-contained page (MathML, SVG, no script); ``fragment``: its content only."""
+    from ..templating import render_template
+
+    pr = Printed(worked, notation, digits)
+    convert = _converter()
+    intro = "".join(
+        html.escape(t) if k == "text" else convert(t, display="inline")
+        for k, t in pr.preamble(lang)
+    )
+    sections = [
+        {
+            "heading": pr.heading(s, lang),
+            "lines": [convert(pr.line(ln), display="block") for ln in s.lines],
+        }
+        for s in worked.sections
+    ]
+    return render_template(
+        "teach/example.html.j2",
+        lang="zh-CN" if lang == "zh" else "en",
+        title=say("title", lang),
+        intro=intro,
+        sections=sections,
+        picture=_picture(worked, pr),
+        fragment=fragment,
+        e=html.escape,
+    )
+
+
+def _picture(worked: Worked, pr: Printed) -> str:
+    try:
+        from .picture import svg
+    except ImportError:  # pragma: no cover - pictures land separately
+        return ""
+    return svg(worked, pr)
+
+
+def _converter():
+    try:
+        from latex2mathml.converter import convert
+    except ImportError as err:  # pragma: no cover - the teach extra is missing
+        from ..errors import missing_extra
+
+        raise missing_extra(["latex2mathml"], "--format html") from err
+    return convert
+
+
+def as_json(worked: Worked, notation=None) -> str:
+    return json.dumps(data(worked, notation), indent=2) + "\n"
+
+
+def data(worked: Worked, notation=None) -> dict:
+    """Every value of the example (full float64 precision, 0-based indices)."""
+    n, a, L = worked.numbers, worked.arrays, worked.depth
+    net = worked.network
+    layers = range(1, L + 1)
+
+    def per_layer(prefix: str) -> list:
+        return [a[f"{prefix}{layer}"].tolist() for layer in layers]
+
+    out = {
+        "schema": "derive-example/1",
+        "notation": getattr(notation, "name", None),
+        "orientation": "W[l][p][q]: weight layer l+1, from node p of layer l (sending, row) "
+        "to node q of layer l+1 (receiving, column)",
+        "network": {
+            "layers": list(n.widths),
+            "activations": [act.name for act in net.activations],
+            "loss": net.loss.name,
+            "bias": n.b is not None,
+            "update_biases": n.update_biases,
+        },
+        "eta": n.eta,
+        "x": list(n.x),
+        "d": list(n.d),
+        "W": per_layer("W"),
+        "b": per_layer("b") if n.b is not None else None,
+        "net": per_layer("net"),
+        "O": per_layer("O"),
+        "E": worked.E,
+        "delta": per_layer("delta"),
+        "gradients": {"W": per_layer("gradW")},
+        "updates": {"W": per_layer("DeltaW")},
+        "new": {"W": per_layer("newW")},
+    }
+    if n.b is not None and n.update_biases:
+        out["gradients"]["b"] = per_layer("gradb")
+        out["updates"]["b"] = per_layer("Deltab")
+        out["new"]["b"] = per_layer("newb")
+    return out
