@@ -109,3 +109,32 @@ def numeric_gradient(fn, param, h=1e-5):
         param[idx] = old
         grad[idx] = (up - down) / (2 * h)
     return grad
+
+
+_GENERATED: dict = {}
+_GENERATED_DIR: list = []
+
+
+def load_generated(combo):
+    """Render ``combo`` through ``derive.codegen.render`` into a temporary
+    directory and import it; one module per combination per test session."""
+    import atexit
+    import importlib.util
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from derive import codegen
+
+    if combo not in _GENERATED:
+        if not _GENERATED_DIR:
+            directory = tempfile.mkdtemp(prefix="derive-generated-")
+            atexit.register(shutil.rmtree, directory, True)
+            _GENERATED_DIR.append(Path(directory))
+        path = _GENERATED_DIR[0] / f"m{len(_GENERATED)}_{abs(hash(combo)) % 10**8}.py"
+        path.write_text(codegen.render(combo), encoding="utf-8")
+        spec = importlib.util.spec_from_file_location("gen_" + path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _GENERATED[combo] = module
+    return _GENERATED[combo]

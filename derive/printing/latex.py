@@ -245,7 +245,7 @@ class NotationLatexPrinter(LatexPrinter):
 
     def _print_MatVec(self, node: MatVec) -> str:
         inner = self._print(node.vec)
-        if isinstance(node.vec, Hadamard):
+        if isinstance(node.vec, Hadamard) or _is_sum(node.vec):
             inner = rf"\left({inner}\right)"
         if self._settings["batch"]:  # rows are samples: W u becomes U W^T
             return rf"{inner} {self._weight_matrix(node.weight, not node.transpose)}"
@@ -262,7 +262,9 @@ class NotationLatexPrinter(LatexPrinter):
         parts = []
         for part in node.parts:
             text = self._print(part)
-            parts.append(rf"\left({text}\right)" if isinstance(part, MatVec) else text)
+            # a sum such as 1 - O_j^2 is one operand of \circ: it needs parentheses
+            wrap = isinstance(part, MatVec) or _is_sum(part)
+            parts.append(rf"\left({text}\right)" if wrap else text)
         return r" \circ ".join(parts)
 
     def _print_Outer(self, node: Outer) -> str:
@@ -312,8 +314,16 @@ def _sup_t(text: str) -> str:
     return f"{{{text}}}^{{T}}" if "^" in text else f"{text}^{{T}}"
 
 
+def _is_sum(node) -> bool:
+    """A vector printed as a sum or difference (``1 - O_j^2``): an operand that
+    needs parentheses next to \\circ, a matrix or a transpose."""
+    return isinstance(node, Vec) and (
+        isinstance(node.expr, sp.Add) or node.expr.could_extract_minus_sign()
+    )
+
+
 def _transposed(text: str, node) -> str:
-    if isinstance(node, Vec) and not isinstance(node.expr, sp.Mul):
+    if isinstance(node, Vec) and not isinstance(node.expr, sp.Mul) and not _is_sum(node):
         return _sup_t(text)
     return rf"\left({text}\right)^{{T}}"
 
