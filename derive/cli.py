@@ -24,6 +24,7 @@ __all__ = ["COMMANDS", "UsageError", "main"]
 COMMANDS = {
     "latex": ("derive.commands.latex", "print the derivation as LaTeX (or Markdown/HTML)"),
     "codegen": ("derive.commands.codegen", "render NumPy update code into generated/"),
+    "notations": ("derive.commands.notations", "list the notation presets and their conventions"),
     "check": ("derive.commands.check", "verify the equations of a note or the command line"),
     "example": ("derive.commands.example", "a worked example with numbers, every step"),
     "train": ("derive.commands.train", "train the generated network on handwritten digits"),

@@ -112,19 +112,25 @@ def recurrence_equations(d: Derivation) -> tuple:
     )
     grad = Equation(
         "grad_general",
-        sp.Derivative(S.E, sp.Symbol("W^{(l)}")),
+        Partial(S.E, S.W(l)),
         (Outer(sp.Integer(-1), Vec(S.O(prev)[p], p), Vec(S.delta(l)[q], q)),),
     )
     out = [delta, Batch(delta), grad, Batch(grad)]
     if d.network.bias:
-        bias = Equation(
-            "grad_bias_general", sp.Derivative(S.E, sp.Symbol("b^{(l)}")), (Vec(-S.delta(l)[q], q),)
-        )
+        bias = Equation("grad_bias_general", Partial(S.E, S.b(l)), (Vec(-S.delta(l)[q], q),))
         out += [
             bias,
             Batch(Equation("grad_bias_batch", bias.lhs, (RowSum(Vec(-S.delta(l)[q], q)),))),
         ]
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class Partial:
+    """∂E/∂W^{(l)}: a derivative with respect to a whole layer's parameters."""
+
+    of: sp.Expr
+    wrt: sp.IndexedBase
 
 
 @dataclass(frozen=True)
@@ -223,4 +229,6 @@ def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "e
         if d.depth >= 2:
             blocks.append(Heading("steps_hidden"))
             blocks.extend(hidden_steps(d, scale))
-    return Report(notation, d, tuple(blocks), lang)
+    from .notation.translate import translate
+
+    return Report(notation, d, tuple(translate(b, notation) for b in blocks), lang)

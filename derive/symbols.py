@@ -1,5 +1,8 @@
 """The naming convention: one SymPy object for every quantity of a network.
 
+Every object is registered with its typed quantity (:mod:`derive.model.quantities`),
+which printers and the checker read instead of parsing names.
+
 Layers are numbered 0 (input) to L (output); weight layer l maps layer l-1
 to layer l.  Internal names carry the layer number (``O1``, ``net2``,
 ``W2``); a notation preset (:mod:`derive.notation`) decides how each one is
@@ -13,14 +16,16 @@ from functools import cache
 
 import sympy as sp
 
-E = sp.Symbol("E", real=True)
-eta = sp.Symbol("eta", positive=True)
-d = sp.IndexedBase("d", real=True)
+from .model.quantities import Index, Kind, Quantity, Width, index_of, quantity_of, register
+
+E = register(sp.Symbol("E", real=True), Quantity(Kind.LOSS))
+eta = register(sp.Symbol("eta", positive=True), Quantity(Kind.LR))
+d = register(sp.IndexedBase("d", real=True), Quantity(Kind.TARGET))
 
 
 @cache
 def width(layer: int) -> sp.Symbol:
-    return sp.Symbol(f"N{layer}", integer=True, positive=True)
+    return register(sp.Symbol(f"N{layer}", integer=True, positive=True), Width(layer))
 
 
 @cache
@@ -29,41 +34,44 @@ def index(layer: int, prime: int = 0) -> sp.Symbol:
 
     ``prime`` gives further dummies over the same layer (j', j'', ...).
     """
-    return sp.Symbol(f"i{layer}" + "'" * prime, integer=True, nonnegative=True)
+    return register(
+        sp.Symbol(f"i{layer}" + "'" * prime, integer=True, nonnegative=True), Index(layer, prime)
+    )
 
 
 @cache
 def O(layer: int) -> sp.IndexedBase:  # noqa: E743 - the notes' name
     """Outputs of a layer; ``O(0)`` are the inputs ``x``."""
-    return sp.IndexedBase(_name("O", layer), real=True)
+    kind = Kind.INPUT if layer == 0 else Kind.OUTPUT
+    return _base("O", layer, kind)
 
 
 @cache
 def net(layer: int) -> sp.IndexedBase:
-    return sp.IndexedBase(_name("net", layer), real=True)
+    return _base("net", layer, Kind.PREACT)
 
 
 @cache
 def W(layer: int) -> sp.IndexedBase:
     """Weights from layer-1 to layer: ``W(l)[p, q]`` joins node p to node q."""
-    return sp.IndexedBase(_name("W", layer), real=True)
+    return _base("W", layer, Kind.WEIGHT)
 
 
 @cache
 def b(layer: int) -> sp.IndexedBase:
-    return sp.IndexedBase(_name("b", layer), real=True)
+    return _base("b", layer, Kind.BIAS)
 
 
 @cache
 def delta(layer: int) -> sp.IndexedBase:
     """``δ = -∂E/∂net`` of a layer."""
-    return sp.IndexedBase(_name("delta", layer), real=True)
+    return _base("delta", layer, Kind.DELTA)
 
 
 @cache
 def f(layer: int) -> sp.FunctionClass:
     """The activation of a layer as an undefined function, for the chain rule."""
-    return sp.Function(_name("f", layer), real=True)
+    return register(sp.Function(_name("f", layer), real=True), Quantity(Kind.ACT, layer))
 
 
 def _name(kind: str, layer: int | str) -> str:
@@ -71,25 +79,49 @@ def _name(kind: str, layer: int | str) -> str:
     return f"{kind}{layer}" if isinstance(layer, int) else f"{kind}@{layer}"
 
 
+def _base(kind: str, layer: int | str, what: Kind) -> sp.IndexedBase:
+    return register(sp.IndexedBase(_name(kind, layer), real=True), Quantity(what, layer))
+
+
+_LEGACY = {
+    Kind.INPUT: "O",
+    Kind.OUTPUT: "O",
+    Kind.PREACT: "net",
+    Kind.WEIGHT: "W",
+    Kind.BIAS: "b",
+    Kind.DELTA: "delta",
+    Kind.ERROR: "e",
+    Kind.TARGET: "d",
+    Kind.UPDATE_WEIGHT: "DeltaW",
+    Kind.UPDATE_BIAS: "Deltab",
+    Kind.ACT: "f",
+    Kind.DACT: "df",
+    Kind.LOSS: "E",
+    Kind.LR: "eta",
+}
+
+
 def layer_of(base) -> int | str:
-    """The layer of an internal name: ``net2`` -> 2, ``net@l+1`` -> 'l+1', ``d`` -> -1."""
-    name = str(base)
-    if "@" in name:
-        return name.split("@", 1)[1]
-    digits = name[len(name.rstrip("0123456789")) :]
-    return int(digits) if digits else -1
+    """The layer of a quantity (from its typed :class:`Quantity`): ``net2`` -> 2,
+    ``net@l+1`` -> 'l+1'; -1 for one that has none (``d``)."""
+    q = quantity_of(base)
+    if q is None:
+        idx = index_of(base)
+        return idx.layer if idx is not None else -1
+    return -1 if q.layer is None else q.layer
 
 
 def kind_of(base: sp.IndexedBase) -> str:
-    """``O``, ``net``, ``W``, ``b``, ``delta``, ``DeltaW``, ``e`` or ``d``."""
-    name = str(base)
-    return name.split("@", 1)[0] if "@" in name else name.rstrip("0123456789")
+    """``O``, ``net``, ``W``, ``b``, ``delta``, ``DeltaW``, ``e`` or ``d`` (the short
+    names older code compares with; new code asks :func:`quantity_of` for the Kind)."""
+    q = quantity_of(base)
+    return _LEGACY[q.kind] if q is not None else str(base)
 
 
 @cache
 def df(layer: int) -> sp.FunctionClass:
     """``f_l'``, the derivative of a layer's activation, as its own function."""
-    return sp.Function(_name("df", layer), real=True)
+    return register(sp.Function(_name("df", layer), real=True), Quantity(Kind.DACT, layer))
 
 
 def fprime(layer: int, arg: sp.Expr) -> sp.Expr:
@@ -110,7 +142,8 @@ def _name_derivatives(expr: sp.Expr) -> sp.Expr:
     return expr.replace(
         lambda e: (
             isinstance(e, sp.Derivative)
-            and str(e.expr.func).startswith("f")
+            and quantity_of(e.expr.func) is not None
+            and quantity_of(e.expr.func).kind == Kind.ACT
             and len(e.variables) == 1
             and e.expr.args == e.variables
         ),
@@ -121,10 +154,11 @@ def _name_derivatives(expr: sp.Expr) -> sp.Expr:
 @cache
 def Delta(param: str, layer: int) -> sp.IndexedBase:
     """The update of a parameter: ``Delta("W", 2)[j, k]`` is Δw_{jk}."""
-    return sp.IndexedBase(_name(f"Delta{param}", layer), real=True)
+    kind = Kind.UPDATE_WEIGHT if param == "W" else Kind.UPDATE_BIAS
+    return _base(f"Delta{param}", layer, kind)
 
 
 @cache
 def e(layer: int) -> sp.IndexedBase:
     """The error -∂E/∂O of the output layer (the book's ``e_k = t_k - o_k``)."""
-    return sp.IndexedBase(_name("e", layer), real=True)
+    return _base("e", layer, Kind.ERROR)

@@ -1,7 +1,9 @@
 """Every sentence the printers write, in English and Chinese, by key.
 
 Rule keys name the step of a derivation (``chain_rule``); printers look the
-words up here, so a derivation is the same data in every language.
+words up here, so a derivation is the same data in every language.  Symbols in
+a sentence are placeholders (``{E}``, ``{O_j}``: the loss, a hidden node's
+output, ``{k}``: the output layer's node letter) filled from the notation.
 """
 
 from __future__ import annotations
@@ -35,35 +37,35 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "book_matrix": {
         "en": "the book's matrix update, its weight matrix is (next layer) x "
-        "(previous layer); E_k is the output error t_k - o_k",
-        "zh": "书中的矩阵更新，权重矩阵为（下一层）×（前一层）；E_k 是输出误差 t_k - o_k",
+        "(previous layer); {E_k} is the output error {d_k - O_k}",
+        "zh": "书中的矩阵更新，权重矩阵为（下一层）×（前一层）；{E_k} 是输出误差 {d_k - O_k}",
     },
     "book_hidden_error": {
         "en": "the book's back-propagated hidden error",
         "zh": "书中反向传播的隐藏层误差",
     },
     "approximation": {
-        "en": "APPROXIMATION: the book's hidden-layer rule uses e_j, which leaves out the "
-        "output activation's derivative inside the sum over k; it is not the gradient",
-        "zh": "近似：书中隐藏层的规则使用 e_j，漏掉了对 k 求和中输出层激活函数的导数；"
+        "en": "APPROXIMATION: the book's hidden-layer rule uses {e_j}, which leaves out the "
+        "output activation's derivative inside the sum over {k}; it is not the gradient",
+        "zh": "近似：书中隐藏层的规则使用 {e_j}，漏掉了对 {k} 求和中输出层激活函数的导数；"
         "它不是精确梯度",
     },
     "exact": {
-        "en": "the exact gradient keeps the derivative inside the sum over k",
-        "zh": "精确梯度在对 k 的求和中保留了该导数",
+        "en": "the exact gradient keeps the derivative inside the sum over {k}",
+        "zh": "精确梯度在对 {k} 的求和中保留了该导数",
     },
     "activation_is": {"en": "activation", "zh": "激活函数"},
     "loss_is": {"en": "loss", "zh": "误差函数"},
     "notation_is": {"en": "notation", "zh": "记号"},
     "one_hot": {
-        "en": "with one-hot targets (sum of d_k = 1) this is d_k - O_k",
-        "zh": "当目标为独热编码（d_k 之和为 1）时即 d_k - O_k",
+        "en": "with one-hot targets (sum of {d_k} = 1) this is {d_k - O_k}",
+        "zh": "当目标为独热编码（{d_k} 之和为 1）时即 {d_k - O_k}",
     },
     # rules of the step-by-step derivations
     "expand_loss": {"en": "expand the error function", "zh": "展开误差函数"},
     "drop_independent": {
-        "en": "drop the terms that do not depend on the weight: only output k is joined to it",
-        "zh": "去掉与该权重无关的项：只有输出节点 k 与它相连",
+        "en": "drop the terms that do not depend on the weight: only output {k} is joined to it",
+        "zh": "去掉与该权重无关的项：只有输出节点 {k} 与它相连",
     },
     "chain_rule": {"en": "chain rule", "zh": "链式法则"},
     "power_rule": {"en": "power rule", "zh": "幂规则"},
@@ -77,8 +79,8 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "加权和的导数：克罗内克 δ 使求和只剩一项",
     },
     "sum_over_outputs": {
-        "en": "E depends on O_j through every output k: sum the chain rule over k",
-        "zh": "E 通过每个输出节点 k 依赖于 O_j：对 k 求和应用链式法则",
+        "en": "{E} depends on {O_j} through every output {k}: sum the chain rule over {k}",
+        "zh": "{E} 通过每个输出节点 {k} 依赖于 {O_j}：对 {k} 求和应用链式法则",
     },
     "output_form": {
         "en": "write the activation's derivative in terms of the node's output",
@@ -104,8 +106,19 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def say(key: str, lang: str = "en") -> str:
-    return TEXT[key][lang]
+def say(key: str, lang: str = "en", names: dict[str, str] | None = None) -> str:
+    """The sentence ``key`` in ``lang``; ``{E}``, ``{O_j}``, ``{k}`` ... are filled from
+    ``names`` (the notation's symbols, see :func:`placeholders`): no symbol is written
+    into a sentence here."""
+    text = TEXT[key][lang]
+    return text.format_map(names) if names is not None and "{" in text else text
+
+
+def placeholders(key: str, lang: str = "en") -> tuple[str, ...]:
+    """The symbol placeholders a sentence uses."""
+    import string
+
+    return tuple(f for _, f, _, _ in string.Formatter().parse(TEXT[key][lang]) if f)
 
 
 LANGS = ("en", "zh")

@@ -39,11 +39,11 @@ def test_repr_is_one_short_line(tanh):
 @pytest.mark.parametrize(
     ("call", "words"),
     [
-        (lambda: derive.explain("nielsen"), "unknown notation 'nielsen'; choose from doc004"),
+        (lambda: derive.explain("knuth"), "unknown notation 'knuth'; choose from doc004"),
         (lambda: derive.explain(lang="fr"), "unknown language 'fr'; choose from en, zh"),
         (lambda: derive.explain(colour="red"), "unknown network option 'colour'"),
         (lambda: derive.explain(activation="nope"), "nope"),
-        (lambda: derive.example(notation="bishop"), "unknown notation 'bishop'"),
+        (lambda: derive.example(notation="knuth"), "unknown notation 'knuth'"),
         (lambda: derive.example(lang="fr"), "unknown language 'fr'"),
         (lambda: derive.example(digits=0), "digits"),
         (lambda: derive.example({"layers": [2, 2]}), "missing key 'x'"),

@@ -7,7 +7,6 @@ import sys
 
 from ..errors import UsageError
 
-NOTATIONS = ("doc004", "rashid", "doc003")
 FORMATS = {
     # format -> module in derive.printing with render(report, lang) -> str
     "latex": "report_latex",
@@ -44,8 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--notation",
         default="doc004",
-        choices=NOTATIONS,
-        help="whose symbols to print (default doc004)",
+        metavar="PRESET|FILE.toml",
+        help="whose symbols and conventions to print: a preset (see `derive notations`) "
+        "or a notation file (default doc004)",
     )
     add_network_arguments(parser)
     parser.add_argument("--steps", action="store_true", help="derive step by step")
@@ -77,11 +77,11 @@ def network_from(args: argparse.Namespace, notation):
 
 def run(args: argparse.Namespace) -> int:
     from ..derivation import derive
-    from ..notation import PRESETS
+    from ..notation import load_notation
     from ..printing import report_latex
     from ..report import build
 
-    notation = PRESETS[args.notation]
+    notation = load_notation(args.notation)
     report = build(derive(network_from(args, notation)), notation, steps=args.steps)
     if args.document:
         if args.format != "latex":

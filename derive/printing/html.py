@@ -178,9 +178,10 @@ def mathml(report: Report, item: Equation | Step) -> str:
     _primes_on_baseline(math)
     _tight_fences(math)
     _unary_signs(math)
-    rel = RELATIONS.get(getattr(item, "rel", "="), None)
-    if rel is not None and len(item.rhs) >= 2:
-        _as_rows(math, rel, len(item.rhs))
+    inner = getattr(item, "equation", item)  # a Batch prints its equation
+    rel = RELATIONS.get(getattr(inner, "rel", "="), None)
+    if rel is not None and len(inner.rhs) >= 2:
+        _as_rows(math, rel, len(inner.rhs))
     return ET.tostring(math, encoding="unicode", short_empty_elements=False)
 
 

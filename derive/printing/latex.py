@@ -15,7 +15,10 @@ from sympy.printing.latex import LatexPrinter
 from .. import symbols as S
 from ..display import Factors
 from ..matrix import Hadamard, MatVec, Outer, Vec
+from ..model import quantities as Q
+from ..model.quantities import Kind
 from ..notation import Notation
+from ..notation.model import upright
 
 
 class NotationLatexPrinter(LatexPrinter):
@@ -26,6 +29,9 @@ class NotationLatexPrinter(LatexPrinter):
         "factor_order": None,
         "batch": False,
         "free": frozenset(),
+        "depth": 0,
+        "focus": None,
+        "present": frozenset(),
     }
 
     def __init__(self, settings: dict | None = None) -> None:
@@ -34,102 +40,142 @@ class NotationLatexPrinter(LatexPrinter):
 
     # -- names -------------------------------------------------------------------
 
+    def _depth(self) -> int:
+        return self._settings["depth"] or len(self.notation.weights)
+
     def _layer_letter(self, layer: int) -> str:
-        return self.notation.letters[layer]
+        return self.notation.letter(
+            layer, self._depth(), self._settings["focus"], self._settings["present"]
+        )
 
     def _index(self, idx: sp.Expr) -> str:
-        if isinstance(idx, sp.Symbol) and idx.name.startswith("i"):
-            layer = int(idx.name[1:].rstrip("'"))
-            primes = len(idx.name) - len(idx.name.rstrip("'"))
-            letter = self._layer_letter(layer)
-            if primes and (primes == 3 or S.index(layer) in self._settings["free"]):
-                return self.notation.dummy if primes == 3 else letter + "'"
-            return letter
-        return self._print(idx)
+        found = Q.index_of(idx)
+        if found is None:
+            return self._print(idx)
+        letter = self._layer_letter(found.layer)
+        if found.prime and (found.prime == 3 or S.index(found.layer) in self._settings["free"]):
+            return self.notation.dummy if found.prime == 3 else letter + "'"
+        return letter
 
     def _base_name(self, base: sp.IndexedBase) -> str:
         n = self.notation
-        kind, layer = S.kind_of(base), S.layer_of(base)
+        q = Q.quantity_of(base)
+        if q is None:
+            return str(base)
+        kind, layer = q.kind, q.layer
         vector = self._settings["vector_mode"]
-        if isinstance(layer, str):  # a general layer l: superscripts
-            return self._general_name(kind, layer)
-        if kind == "O":
+        if q.symbolic:  # a general layer l: labels
+            return self._general_name(q)
+        if kind == Kind.DELTA and n.delta_glyph == "nabla":
+            return self._nabla(layer)
+        if n.layers == "labels":
+            return n.symbol(q, self._depth())
+        if kind in (Kind.INPUT, Kind.OUTPUT):
             return (n.vectors or n.outputs)[layer] if vector else n.outputs[layer]
-        if kind == "W":
-            return n.weights[layer - 1]
-        if kind == "DeltaW":
-            return rf"\Delta {n.weights[layer - 1]}"
-        if kind == "Deltab":
-            return r"\Delta b"
-        if kind == "net":
-            return rf"\mathrm{{{n.net}}}"
-        if kind == "delta":
-            return n.delta
-        if kind == "d":
-            return n.target
-        if kind == "e":
+        if kind == Kind.PREACT:
+            return upright(n.net)
+        if kind == Kind.ERROR:
             return n.matrix_error if vector else n.error
-        if kind == "b":
+        if kind == Kind.BIAS:
             return "b"
-        return str(base)
+        return n.symbol(q, self._depth())
 
-    def _general_name(self, kind: str, layer: str) -> str:
+    def _nabla(self, layer: int | str) -> str:
+        """Goodfellow's gradient with respect to a layer's pre-activation: ∇_{a^{(k)}} J."""
+        pre = Q.Quantity(Kind.PREACT, layer)
+        return rf"\nabla_{{{self.notation.symbol(pre, self._depth())}}} {self.notation.loss_glyph}"
+
+    def _general_name(self, q: Q.Quantity) -> str:
         n = self.notation
-        names = {
-            "O": n.outputs[0] if not self._settings["vector_mode"] else (n.vectors or n.outputs)[0],
-            "W": "W",
-            "b": "b",
-            "net": rf"\mathrm{{{n.net}}}",
-            "delta": r"\Delta" if self._settings["batch"] else n.delta,
+        kind, layer = q.kind, q.layer
+        if kind == Kind.DELTA and self._settings["batch"]:
+            return n.labelled(r"\Delta", layer, self._depth())
+        if kind == Kind.DELTA and n.delta_glyph == "nabla":
+            return self._nabla(layer)
+        if n.layers == "labels":
+            return n.symbol(q, self._depth())
+        out = (n.vectors or n.outputs)[0] if self._settings["vector_mode"] else n.outputs[0]
+        glyphs = {
+            Kind.INPUT: out,
+            Kind.OUTPUT: out,
+            Kind.WEIGHT: "W",
+            Kind.BIAS: "b",
+            Kind.PREACT: upright(n.net),
+            Kind.DELTA: n.delta,
         }
-        return f"{names.get(kind, kind)}^{{({layer})}}"
+        return f"{glyphs.get(kind, kind.value)}^{{({layer})}}"
 
     def _print_IndexedBase(self, expr: sp.IndexedBase) -> str:
         return self._base_name(expr)
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
+        n = self.notation
         name = self._base_name(expr.base)
-        kind = S.kind_of(expr.base)
+        q = Q.quantity_of(expr.base)
+        kind = q.kind if q else None
         indices = list(expr.indices)
-        if self.notation.scalar_output:
+        if n.scalar_output:
             indices = [i for i in indices if i != 0]
-        if isinstance(S.layer_of(expr.base), str) and self._settings["vector_mode"]:
+        vector = self._settings["vector_mode"]
+        if vector and (q is None or q.symbolic or n.layers == "labels"):
             return name
-        if self._settings["vector_mode"] and kind != "W":
+        if vector and kind != Kind.WEIGHT:
             # a vector is named by its layer's letter (O_j, \delta_k)
             letter = self._index(indices[-1]) if indices else ""
             return f"{name}_{{{letter}}}" if letter else name
-        if not indices:
+        receiver_first = n.conventions.weight_order == "receiver_first"
+        if kind in (Kind.WEIGHT, Kind.UPDATE_WEIGHT) and receiver_first:
+            indices = indices[::-1]
+        subs = [self._index(i) for i in indices]
+        if n.example_index and n.example_on == "all" and kind in _PER_EXAMPLE:
+            subs.insert(0, n.example_index)
+        if not subs:
             return name
-        sub = self.notation.index_sep.join(self._index(i) for i in indices)
-        return f"{name}_{{{sub}}}"
+        if kind == Kind.DELTA and n.delta_glyph == "nabla":
+            return rf"\left({name}\right)_{{{n.index_sep.join(subs)}}}"
+        return f"{name}_{{{n.index_sep.join(subs)}}}"
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
-        name = expr.name
-        if name.startswith("i") and name[1:].rstrip("'").isdigit():
+        if Q.index_of(expr) is not None:
             return self._index(expr)
-        if name == "eta":
+        q = Q.quantity_of(expr)
+        if q is not None and q.kind == Kind.LR:
             return self.notation.lr
-        if name.startswith("N") and name[1:].isdigit():
-            return self._layer_letter(int(name[1:])).upper()
+        if q is not None and q.kind == Kind.LOSS:
+            return self._loss_name()
+        width = Q.width_of(expr)
+        if width is not None:
+            return self._layer_letter(width.layer).upper()
+        name = expr.name
         head, _, sub = name.partition("_")
         if sub.isalpha() and len(sub) >= 3:  # a word as subscript: e_{\text{hidden}}
             return rf"{head}_{{\text{{{sub}}}}}"
         return super()._print_Symbol(expr, style=style)
 
+    def _loss_name(self) -> str:
+        n = self.notation
+        if n.example_index:
+            return f"{n.loss_glyph}_{{{n.example_index}}}"
+        return n.loss_glyph
+
+    def _activation_name(self, layer: int | str) -> str:
+        n = self.notation
+        if isinstance(layer, str):
+            return n.activation[0]
+        name = n.activation[min(layer, len(n.activation)) - 1]
+        if n.hidden_activation and layer < self._depth():
+            return n.hidden_activation
+        return name
+
     def _print_Function(self, expr: sp.Function, exp: str | None = None) -> str:
-        name = str(expr.func)
-        general = "@" in name and name.split("@")[0] in ("f", "df")
-        if general or (name[:1] in ("f", "d") and name.lstrip("df").isdigit()):
-            layer = S.layer_of(expr.func)
-            if isinstance(layer, str):
-                fname = self.notation.activation[0]
-            else:
-                fname = self.notation.activation[min(layer, len(self.notation.activation)) - 1]
+        q = Q.quantity_of(expr.func)
+        if q is not None and q.kind in (Kind.ACT, Kind.DACT):
+            layer = q.layer
+            fname = self._activation_name(layer)
             (arg,) = expr.args
-            if name.startswith("df") and ("^" in fname or "_" in fname):
+            if q.kind == Kind.DACT and ("^" in fname or "_" in fname):
                 fname = f"{{{fname}}}"  # {f^{(2)}}': no double superscript
-            if name.startswith("df"):
+            if q.kind == Kind.DACT:
                 if self.notation.prime == "subscript" and not isinstance(layer, str):
                     idx = arg.indices[0]
                     sub = "" if (idx == 0 and self.notation.scalar_output) else self._index(idx)
@@ -143,11 +189,12 @@ class NotationLatexPrinter(LatexPrinter):
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         (var,) = expr.variables
         inner = expr.expr
-        if isinstance(var, sp.Symbol) and not isinstance(var, sp.Dummy) and "^" in var.name:
-            return rf"\frac{{\partial {self._print(inner)}}}{{\partial {var.name}}}"
-        if isinstance(inner, (sp.Symbol, sp.Indexed)):
+        if isinstance(inner, (sp.Symbol, sp.Indexed)) or isinstance(var, sp.IndexedBase):
             return rf"\frac{{\partial {self._print(inner)}}}{{\partial {self._print(var)}}}"
         return rf"\frac{{\partial}}{{\partial {self._print(var)}}} {self._paren(inner)}"
+
+    def _print_Partial(self, node) -> str:
+        return rf"\frac{{\partial {self._print(node.of)}}}{{\partial {self._print(node.wrt)}}}"
 
     def _print_Sum(self, expr: sp.Sum) -> str:
         (var, _, _), *more = expr.limits
@@ -196,7 +243,7 @@ class NotationLatexPrinter(LatexPrinter):
                 return "-" + body
             return f"{self._print(coeff)} {body}"
         parts = [self._paren(f) for f in sorted(sp.Mul.make_args(rest), key=_factor_rank)]
-        body = r" \circ ".join(parts)
+        body = f" {self.notation.hadamard} ".join(parts)
         if coeff == -1:
             return "-" + body
         return body if coeff == 1 else f"{self._print(coeff)} {body}"
@@ -234,12 +281,14 @@ class NotationLatexPrinter(LatexPrinter):
 
     def _weight_matrix(self, base: sp.IndexedBase, transpose: bool) -> str:
         n = self.notation
-        layer = S.layer_of(base)
-        if isinstance(layer, str):
-            name = self._general_name("W", layer)
+        q = Q.quantity_of(base)
+        if q.symbolic:
+            name = self._general_name(q)
+        elif n.layers == "labels":
+            name = n.symbol(q, self._depth())
         else:
-            name = (n.matrix_weights or n.weights)[layer - 1]
-        if n.book_layout:  # the book's matrix is the transpose of ours
+            name = (n.matrix_weights or n.weights)[q.layer - 1]
+        if _receiver_rows(n):  # the text's matrix is the transpose of ours
             transpose = not transpose
         return _sup_t(name) if transpose else name
 
@@ -258,6 +307,9 @@ class NotationLatexPrinter(LatexPrinter):
         inner = self._print(Vec(-expr if sign else expr, node.vec.index))
         return rf"{sign}\sum_{{\text{{rows}}}} {inner}"
 
+    def _print_Neg(self, node) -> str:
+        return "-" + self._print(node.node)
+
     def _print_Hadamard(self, node: Hadamard) -> str:
         parts = []
         for part in node.parts:
@@ -265,11 +317,11 @@ class NotationLatexPrinter(LatexPrinter):
             # a sum such as 1 - O_j^2 is one operand of \circ: it needs parentheses
             wrap = isinstance(part, MatVec) or _is_sum(part)
             parts.append(rf"\left({text}\right)" if wrap else text)
-        return r" \circ ".join(parts)
+        return f" {self.notation.hadamard} ".join(parts)
 
     def _print_Outer(self, node: Outer) -> str:
         col, row = node.col, node.row
-        if self.notation.book_layout:
+        if _receiver_rows(self.notation):
             col, row = row, col
         col_text, row_text = self._print(col), self._print(row)
         if self._settings["batch"]:  # summed over the rows of a batch: O^T Delta
@@ -286,21 +338,34 @@ class NotationLatexPrinter(LatexPrinter):
         return f"{scale} {body}".strip()
 
 
-_KIND_RANK = {"delta": 0, "e": 0, "d": 0, "W": 1, "b": 1, "O": 2}
+_KIND_RANK = {
+    Kind.DELTA: 0,
+    Kind.ERROR: 0,
+    Kind.TARGET: 0,
+    Kind.WEIGHT: 1,
+    Kind.BIAS: 1,
+    Kind.OUTPUT: 2,
+    Kind.INPUT: 2,
+}
+_PER_EXAMPLE = (Kind.INPUT, Kind.OUTPUT, Kind.PREACT, Kind.DELTA, Kind.TARGET, Kind.ERROR)
+
+
+def _receiver_rows(n: Notation) -> bool:
+    """The text's weight matrix has a row per receiving node (the transpose of ours)."""
+    return n.book_layout or n.conventions.weight_order == "receiver_first"
 
 
 def _factor_rank(factor: sp.Expr) -> tuple:
     """Print order inside a product: δ before w, w before O, sums last:
     ``\\sum_k \\delta_k w_{jk}``, ``v_{ij} O_i``, ``O_k (1 - O_k)``."""
     if isinstance(factor, sp.Add):
-        has_target = any(
-            isinstance(a, sp.Indexed) and S.kind_of(a.base) == "d" for a in factor.atoms(sp.Indexed)
-        )
+        has_target = any(Q.kind_is(a, Kind.TARGET) for a in factor.atoms(sp.Indexed))
         return (0, 5) if has_target else (3, 0)
     if isinstance(factor, sp.Sum):
         return (4, 0)
     if isinstance(factor, sp.Indexed):
-        return (1, _KIND_RANK.get(S.kind_of(factor.base), 1))
+        q = Q.quantity_of(factor)
+        return (1, _KIND_RANK.get(q.kind if q else None, 1))
     return (0, 0)
 
 
@@ -332,12 +397,34 @@ def printer(notation: Notation, **settings) -> NotationLatexPrinter:
     return NotationLatexPrinter({"notation": notation, **settings})
 
 
+def layers_named(node: object) -> frozenset:
+    """The layers whose node indices appear anywhere in a display node."""
+    out: set = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, sp.Basic):
+            out |= {i.layer for s in item.atoms(sp.Symbol) if (i := Q.index_of(s)) is not None}
+        elif isinstance(item, tuple):
+            stack.extend(item)
+        elif hasattr(item, "__dataclass_fields__"):
+            stack.extend(getattr(item, f) for f in item.__dataclass_fields__)
+    return frozenset(out)
+
+
+def focus_of(free: frozenset) -> int | None:
+    """The layer an equation is about: the deepest layer its left side leaves free
+    (the receiving node of a weight)."""
+    layers = [Q.index_of(s).layer for s in free]
+    return max(layers) if layers else None
+
+
 def free_indices(*exprs) -> frozenset:
     """The node indices an equation's left side leaves free."""
     out = set()
     for expr in exprs:
         if isinstance(expr, sp.Basic):
             out |= {
-                s for s in expr.atoms(sp.Symbol) if s.name.startswith("i") and "'" not in s.name
+                s for s in expr.atoms(sp.Symbol) if (i := Q.index_of(s)) is not None and not i.prime
             }
     return frozenset(out)

@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+from .. import symbols as S
 from ..display import Equation, Step
 from ..report import Batch, Heading, Prose, Report
-from ..text import say
-from .latex import free_indices, printer
+from ..text import placeholders, say
+from .latex import focus_of, free_indices, layers_named, printer
 
 
-def equation_latex(report: Report, item: Equation | Step, align: bool = False) -> str:
-    """``lhs = rhs_1 = rhs_2`` in the report's notation (``lhs &= ...`` to align)."""
+def _printer(report: Report, item):
     notation = report.notation
     batch = isinstance(item, Batch)
     if batch:
         item = item.equation
-    p = printer(notation, free=free_indices(item.lhs), batch=batch)
+    free = free_indices(item.lhs)
+    depth = report.derivation.depth
+    p = printer(
+        notation,
+        free=free,
+        batch=batch,
+        depth=depth,
+        focus=focus_of(free),
+        present=layers_named(item) if notation.layers == "labels" else frozenset(),
+    )
+    return p, item
+
+
+def equation_latex(report: Report, item: Equation | Step, align: bool = False) -> str:
+    """``lhs = rhs_1 = rhs_2`` in the report's notation (``lhs &= ...`` to align)."""
+    p, item = _printer(report, item)
     rel = f" {getattr(item, 'rel', '=')} "
     first = (" &" + rel.lstrip()) if align else rel
     return p.doprint(item.lhs) + first + rel.join(p.doprint(r) for r in item.rhs)
@@ -23,11 +38,55 @@ def equation_latex(report: Report, item: Equation | Step, align: bool = False) -
 def caption(report: Report, item, lang: str) -> str | None:
     if isinstance(item, Batch):
         return say("batch", lang)
-    if isinstance(item, Step):
-        return say(item.rule, lang)
-    if isinstance(item, Equation) and item.note:
-        return say(item.note, lang)
-    return None
+    key = item.rule if isinstance(item, Step) else getattr(item, "note", "")
+    if not key:
+        return None
+    return say(key, lang, _names(report, item, placeholders(key, lang)))
+
+
+def _names(report: Report, item, wanted: tuple[str, ...]) -> dict[str, str]:
+    """The symbols a caption names, printed as the item's equation prints them."""
+    if not wanted:
+        return {}
+    p, _ = _printer(report, item)
+    L = report.derivation.depth
+    k, j = S.index(L), S.index(L - 1)
+    exprs = {
+        "E": S.E,
+        "O_j": S.O(L - 1)[j],
+        "k": k,
+        "d_k": S.d[k],
+        "O_k": S.O(L)[k],
+        "d_k - O_k": S.d[k] - S.O(L)[k],
+        "e_j": S.e(L - 1)[j],
+    }
+    names = {key: plain(p.doprint(expr)) for key, expr in exprs.items() if key in wanted}
+    if "E_k" in wanted:
+        names["E_k"] = plain(p._vector(S.e(L)[k]))
+    return names
+
+
+_PLAIN = (
+    (r"\mathrm", ""),
+    (r"\left(", "("),
+    (r"\right)", ")"),
+    (r"\delta", "δ"),
+    (r"\eta", "η"),
+    (r"\alpha", "α"),
+    (r"\sigma", "σ"),
+    (r"\Phi", "Φ"),
+    (r"\nabla", "∇"),
+    (r"\text", ""),
+    ("{", ""),
+    ("}", ""),
+)
+
+
+def plain(latex: str) -> str:
+    """A symbol's LaTeX as plain prose text (``O_{j}`` -> ``O_j``, ``\\delta`` -> ``δ``)."""
+    for a, b in _PLAIN:
+        latex = latex.replace(a, b)
+    return latex
 
 
 def render(report: Report, lang: str = "en") -> str:

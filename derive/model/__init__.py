@@ -1,0 +1,1 @@
+"""The model of a network's quantities: typed objects, not names to parse."""

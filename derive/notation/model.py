@@ -1,0 +1,350 @@
+"""The notation model: a glyph and a layer-naming rule per quantity kind, and
+the conventions of a text.  Data only: printers and the checker read it.
+
+Two ways to name layers (``layers``):
+
+- ``"letters"``: each layer has a fixed node letter (i, j, k) and the glyph of
+  a layer's quantities comes from per-layer tables (``outputs``, ``weights``):
+  the notes, Mitchell, Bishop, Rumelhart;
+- ``"labels"``: a quantity carries its layer as a label (``label`` is the
+  format: ``^{%s}`` Nielsen, ``^{(%s)}`` Goodfellow, ``^{[%s]}``), the last
+  layer may be called ``L`` (``last_label``), and node letters are relative
+  to the layer an equation is about (``node_letters``: that layer, a
+  neighbour, a third layer).
+
+Nothing here edits printed text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from ..model.quantities import Kind, Quantity
+
+SIGNS = (-1, 0, 1)
+WEIGHT_ORDERS = ("sender_first", "receiver_first")
+LAYOUTS = ("column", "row")
+LAYER_STYLES = ("letters", "labels")
+BIAS_STYLES = ("b", "w0")
+UPDATES = ("descent", "absorb_constant")
+
+
+def upright(glyph: str) -> str:
+    """A multi-letter name (net, scores) is one upright name, not a product of letters."""
+    return rf"\mathrm{{{glyph}}}" if len(glyph) > 1 and glyph.isalpha() else glyph
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """What the symbols *mean*, beyond their names."""
+
+    delta_sign: int = -1
+    """δ = delta_sign · ∂E/∂net... -1: δ = -∂E/∂net (the notes, Mitchell, Rumelhart);
+    +1: δ = +∂E/∂net (Nielsen, Bishop); 0: no δ, gradients ∇ instead (Goodfellow)."""
+    weight_order: str = "sender_first"
+    """``w_{jk}`` joins j (sender) to k, or ``w_{kj}`` (receiver first, most textbooks)."""
+    layout: str = "column"
+    """Column vectors (W x), or row vectors with the batch in rows (x W)."""
+    index_base: int = 0
+    """The first value of a node index in sums (0 or 1)."""
+    batch_mean: bool = False
+    """The loss is averaged over a batch of n examples (1/n: Nielsen, CS231n)."""
+    update: str = "descent"
+    """Δw = -η ∂E/∂w ("descent"), or the book's: the power rule's constant absorbed into η."""
+    bias: str = "b"
+    """A bias b_j, or a weight w_{j0} on a constant input x_0 = 1 (Mitchell, Bishop)."""
+    weight_decay: str = ""
+    """The glyph of an L2 weight-decay coefficient in the objective (λ, reg), or none."""
+
+
+@dataclass(frozen=True)
+class Notation:
+    name: str
+    title: str
+    letters: tuple[str, ...]
+    """Index letter of each layer, input first (i, j, k)."""
+    dummy: str
+    """The letter a sum over the outputs uses when k is taken (note 000's n)."""
+    index_sep: str
+    outputs: tuple[str, ...]
+    """Name of each layer's outputs (O, O, O or x, h, y)."""
+    weights: tuple[str, ...]
+    """Name of each weight layer (v, w)."""
+    net: str = "net"
+    target: str = "d"
+    lr: str = r"\eta"
+    delta: str = r"\delta"
+    error: str = "e"
+    activation: tuple[str, ...] = ("f", "f")
+    prime: str = "call"
+    """'call' prints f'(net_j); 'subscript' prints note 003's \\Phi'_{j}."""
+    vectors: tuple[str, ...] = ()
+    """Names of layer outputs in matrix form (the book's capital O)."""
+    matrix_error: str = "e"
+    matrix_weights: tuple[str, ...] = ()
+    book_layout: bool = False
+    """The book's weight matrices are (next layer) x (previous layer), and its
+    learning rate absorbs the power rule's constant (see :func:`update_scale`)."""
+    scalar_output: bool = False
+    loss: str = "sse"
+    activation_default: str = "sigmoid"
+    output_activation_default: str | None = None
+    order: tuple[str, ...] = (
+        "const",
+        "lr",
+        "error",
+        "fprime",
+        "delta",
+        "backsum",
+        "weight",
+        "input",
+    )
+    orders: tuple[tuple[str, ...], ...] = ()
+    """Factor orders a note uses for products of exactly these roles."""
+    local_names: tuple[str, ...] = ()
+    """Names a note uses for its own local quantities (note 003's δ_{ij} = ∂y/∂W_{ij}),
+    which the checker must not read as the network's δ."""
+    weights_first: bool = True
+    """``v_{ij} O_i`` (note 004) or ``x_i W_{ij}`` (note 003) inside a sum."""
+    last_form_only: bool = False
+    """Print only the final form of each result (note 003 states results)."""
+    show: tuple[str, ...] = ()
+    """Keys of the equations to print, in order ('*' expands per layer)."""
+    # -- the model beyond the notes' tables -------------------------------------
+    source: str = ""
+    """The text (chapter, section) whose symbols and conventions this follows."""
+    conventions: Conventions = field(default_factory=Conventions)
+    layers: str = "letters"
+    """How layers are named: "letters" (fixed node letters) or "labels"."""
+    label: str = "^{(%s)}"
+    """A layer label's format (labels style, and general layers l, l+1)."""
+    first_layer: int = 0
+    """The number the input layer gets (Nielsen: layer 1 is the input)."""
+    last_label: str = ""
+    """The label of the output layer ("L"), or "" for its number."""
+    node_letters: tuple[str, ...] = ("j", "k", "i")
+    """Labels style: the letter of the layer an equation is about, of a neighbour, of a third."""
+    input: str = ""
+    """The glyph of the inputs when it is not the outputs' glyph at layer 0 (x)."""
+    loss_glyph: str = "E"
+    example_index: str = ""
+    """The per-example index (p, n, d), written on the loss (E_p) or on everything."""
+    example_on: str = "loss"
+    """Where the example index is written: "loss" (E_n) or "all" (o_{pj})."""
+    delta_glyph: str = ""
+    """With conventions.delta_sign 0: how the gradient w.r.t. a pre-activation is
+    written ("nabla": ∇_{a^{(k)}} J)."""
+    bias_default: bool = False
+    """The text's network has biases."""
+    hadamard: str = r"\circ"
+    """The elementwise product (⊙ in Nielsen)."""
+    hidden_activation: str = ""
+    """Another glyph for the hidden layers' activation (Bishop's h; outputs keep theirs)."""
+
+    # -- the public API ------------------------------------------------------------
+
+    def glyph(self, kind: Kind) -> str:
+        """The base glyph of a kind of quantity (no layer, no indices)."""
+        return {
+            Kind.INPUT: self.input or self.outputs[0],
+            Kind.PREACT: self.net,
+            Kind.OUTPUT: self.outputs[-1],
+            Kind.WEIGHT: self.weights[-1],
+            Kind.BIAS: "b",
+            Kind.TARGET: self.target,
+            Kind.LOSS: self.loss_glyph,
+            Kind.DELTA: self.delta,
+            Kind.ERROR: self.error,
+            Kind.LR: self.lr,
+            Kind.ACT: self.activation[-1],
+            Kind.DACT: self.activation[-1] + "'",
+            Kind.UPDATE_WEIGHT: r"\Delta " + self.weights[-1],
+            Kind.UPDATE_BIAS: r"\Delta b",
+            Kind.EXAMPLE: self.example_index,
+        }[kind]
+
+    def layer_label(self, layer: int | str, depth: int) -> str | None:
+        """The label of a layer (``L``, ``2``, ``l+1``), or None where layers are named
+        by letters.  Symbolic layers (``l``) keep their name."""
+        if isinstance(layer, str):
+            return layer
+        if self.layers != "labels":
+            return None
+        if layer == depth and self.last_label:
+            return self.last_label
+        return str(layer + self.first_layer)
+
+    def labelled(self, glyph: str, layer: int | str, depth: int) -> str:
+        """``glyph`` with the layer label of ``layer`` (braced when the glyph has one)."""
+        label = self.layer_label(layer, depth)
+        if label is None:
+            return glyph
+        if "^" in glyph:
+            glyph = "{" + glyph + "}"
+        return glyph + self.label % label
+
+    def symbol(self, q: Quantity, depth: int) -> str:
+        """The LaTeX name of a typed quantity at its layer, without node indices."""
+        kind, layer = q.kind, q.layer
+        if self.layers == "labels" or isinstance(layer, str):
+            if kind == Kind.INPUT and self.input:
+                return self.input
+            if kind in (Kind.INPUT, Kind.OUTPUT):
+                return self.labelled(self.outputs[-1], layer, depth)
+            if kind in (Kind.LOSS, Kind.LR, Kind.TARGET, Kind.EXAMPLE, Kind.ERROR):
+                return self.glyph(kind)
+            glyph = upright(self.glyph(kind))
+            if kind == Kind.UPDATE_WEIGHT:
+                return r"\Delta " + self.labelled(self.weights[-1], layer, depth)
+            if kind == Kind.UPDATE_BIAS:
+                return r"\Delta " + self.labelled("b", layer, depth)
+            return self.labelled(glyph, layer, depth)
+        if kind in (Kind.INPUT, Kind.OUTPUT):
+            return self.outputs[layer]
+        if kind == Kind.WEIGHT:
+            return self.weights[layer - 1]
+        if kind == Kind.UPDATE_WEIGHT:
+            return r"\Delta " + self.weights[layer - 1]
+        return upright(self.glyph(kind))
+
+    def letter(
+        self, layer: int, depth: int, focus: int | None = None, present: frozenset = frozenset()
+    ) -> str:
+        """The node letter of ``layer``; in labels style relative to ``focus``, the
+        layer the equation's left side is about (``present``: the layers the
+        equation names; the layer after the focus shares the neighbour's letter
+        unless the layer before it is there too)."""
+        if self.layers != "labels":
+            return self.letters[layer]
+        first, neighbour, third = self.node_letters[:3]
+        if focus is None or layer == focus:
+            return first
+        if layer == focus - 1:
+            return neighbour
+        if layer == focus + 1:
+            return third if focus - 1 in present else neighbour
+        return third
+
+    def quantity_of_glyph(
+        self, glyph: str, sup: str | None, subs: tuple[str, ...], depth: int
+    ) -> Quantity | None:
+        """Which quantity ``glyph`` with superscript ``sup`` and subscripts ``subs``
+        names in this notation, or None.  Layers come from the label (labels style)
+        or from the node letters (letters style)."""
+        kind = None
+        for k in (Kind.PREACT, Kind.DELTA, Kind.TARGET, Kind.LOSS, Kind.LR, Kind.ERROR):
+            if glyph == self.glyph(k):
+                kind = k
+        if glyph in self.outputs or glyph == self.input:
+            kind = Kind.OUTPUT
+        if glyph in self.weights or glyph == self.glyph(Kind.WEIGHT):
+            kind = Kind.WEIGHT
+        if glyph == "b":
+            kind = Kind.BIAS
+        if kind is None:
+            return None
+        if kind in (Kind.TARGET, Kind.LOSS, Kind.LR):
+            return Quantity(kind)
+        layer: int | str | None = None
+        if self.layers == "labels" and sup is not None:
+            if sup == self.last_label:
+                layer = depth
+            elif sup.isdigit():
+                layer = int(sup) - self.first_layer
+            else:
+                layer = sup
+        elif self.layers == "letters":
+            if kind == Kind.OUTPUT and self.outputs.count(glyph) == 1:
+                layer = self.outputs.index(glyph)
+            elif kind == Kind.WEIGHT and self.weights.count(glyph) == 1:
+                layer = self.weights.index(glyph) + 1
+            elif subs:
+                letters = [s for s in subs if s in self.letters]
+                if letters:
+                    receiver = (
+                        letters[0]
+                        if self.conventions.weight_order == "receiver_first"
+                        else letters[-1]
+                    )
+                    layer = self.letters.index(receiver if kind == Kind.WEIGHT else letters[0])
+        if kind == Kind.OUTPUT and glyph == self.input and self.input:
+            return Quantity(Kind.INPUT, 0)
+        if kind == Kind.OUTPUT and layer == 0:
+            return Quantity(Kind.INPUT, 0)
+        return Quantity(kind, layer)
+
+
+DEEP_LETTERS = ("i", "j", "k", "l", "m", "n", "p", "q", "r", "s", "u", "a", "b", "c", "g")
+
+
+def for_depth(notation: Notation, depth: int) -> Notation:
+    """The preset for a network of ``depth`` weight layers.
+
+    The notes' names (v, w; O_i, O_j, O_k) cover two weight layers; deeper
+    networks get ``W^{(l)}`` and one index letter per layer, and past the
+    letters, layer labels with node letters relative to the layer.
+    """
+    if notation.layers == "labels":
+        acts = notation.activation
+        if len(acts) != depth:
+            acts = (acts[0],) * (depth - 1) + (acts[-1],)
+        return replace(notation, activation=acts)
+    if depth == len(notation.weights):
+        return notation
+    out = notation.outputs[0]
+    if depth + 1 > len(DEEP_LETTERS):  # past the letters: layer labels
+        return replace(
+            notation,
+            layers="labels",
+            label="^{(%s)}",
+            letters=(),
+            dummy="n'",
+            outputs=(out,),
+            vectors=(notation.vectors[0],) if notation.vectors else (),
+            weights=("W",),
+            matrix_weights=(),
+            activation=(notation.activation[0],) * depth,
+            scalar_output=False,
+        )
+    return replace(
+        notation,
+        letters=DEEP_LETTERS[: depth + 1],
+        dummy="n'",
+        outputs=(out,) * (depth + 1),
+        vectors=(notation.vectors[0],) * (depth + 1) if notation.vectors else (),
+        weights=tuple(f"W^{{({n})}}" for n in range(1, depth + 1)),
+        matrix_weights=(),
+        activation=(notation.activation[0],) * depth,
+        scalar_output=False,
+    )
+
+
+def network_for(notation: Notation, **options):
+    """A network with the notation's defaults (loss, activations, one output
+    node for note 003) where ``options`` leave them out (None counts as left out)."""
+    from ..network import build
+
+    options = {k: v for k, v in options.items() if v is not None}
+    hidden_given = "activation" in options
+    options.setdefault("activation", notation.activation_default)
+    if notation.output_activation_default and not hidden_given:
+        options.setdefault("output_activation", notation.output_activation_default)
+    options.setdefault("loss", notation.loss)
+    options.setdefault("scalar_output", notation.scalar_output)
+    if notation.bias_default:
+        options.setdefault("bias", True)
+    return build(**options)
+
+
+def update_scale(notation: Notation, loss):
+    """What Δw means: ``Δw = -η · scale · ∂E/∂w``.  1 in the notes; the book
+    (``rashid``) absorbs the power rule's constant c = ∂²ℓ/∂o² into α
+    (c = 2 for Σ(t - o)^2), so its Δw is -α (∂E/∂w) / c."""
+    import sympy as sp
+
+    from ..functions import o
+
+    if notation.conventions.update != "absorb_constant":
+        return sp.Integer(1)
+    c = sp.diff(loss.term, o, 2)
+    return 1 / c if c.is_number and c != 0 else sp.Integer(1)

@@ -1,0 +1,201 @@
+"""Every preset prints gradients that are right in its own symbols and conventions.
+
+The printed LaTeX is read literally (tests/latex_eval.py) with the meaning each
+text gives its glyphs -- written here, from the texts, not from derive -- and
+compared with finite differences of a NumPy forward pass written here too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.helpers import run_cli as run
+from tests.latex_eval import Reader, equation_sides
+
+ETA = 0.3
+MATRIX_MARKS = (r"\circ", r"\odot", "^{T}")
+"""Whole-layer (matrix) forms: not index form, read by other tests."""
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+ACTS = {
+    "sigmoid": (sigmoid, lambda z: sigmoid(z) * (1 - sigmoid(z))),
+    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+    "identity": (lambda z: z, lambda z: np.ones_like(z)),
+}
+LOSSES = {
+    "sse": lambda y, a: 0.5 * np.sum((y - a) ** 2),
+}
+
+
+class Oracle:
+    """A network in receiver-first arrays (W[l] has a row per node of layer l),
+    its forward pass, and finite differences of its loss."""
+
+    def __init__(self, sizes, acts, loss, bias, seed=0):
+        rng = np.random.default_rng(seed)
+        self.L = len(sizes) - 1
+        self.acts = acts
+        self.loss = LOSSES[loss]
+        self.W = {l: rng.normal(size=(sizes[l], sizes[l - 1])) for l in range(1, self.L + 1)}
+        self.b = {
+            l: rng.normal(size=sizes[l]) if bias else np.zeros(sizes[l])
+            for l in range(1, self.L + 1)
+        }
+        self.x = rng.normal(size=sizes[0])
+        self.y = rng.uniform(0.1, 0.9, size=sizes[-1])
+        self.z, self.a = self.forward(self.W, self.b)
+        self.delta = {l: self.dE_dz(l) for l in range(1, self.L + 1)}
+        self.gradW = {l: self.fd(self.W, l) for l in self.W}
+        self.gradb = {l: self.fd(self.b, l) for l in self.b}
+
+    def forward(self, W, b, start=0, value=None):
+        z, a = {}, {0: self.x}
+        for l in range(1, self.L + 1):
+            z[l] = W[l] @ a[l - 1] + b[l] if not (l == start) else value
+            a[l] = ACTS[self.acts[l - 1]][0](z[l])
+        return z, a
+
+    def E(self, W=None, b=None, start=0, value=None):
+        _, a = self.forward(W or self.W, b or self.b, start, value)
+        return self.loss(self.y, a[self.L])
+
+    def dE_dz(self, l):
+        out = np.zeros_like(self.z[l])
+        for j in range(len(out)):
+            h = np.zeros_like(out)
+            h[j] = 1e-6
+            out[j] = (
+                self.E(start=l, value=self.z[l] + h) - self.E(start=l, value=self.z[l] - h)
+            ) / 2e-6
+        return out
+
+    def fd(self, params, l):
+        out = np.zeros_like(params[l])
+        for idx in np.ndindex(out.shape):
+            plus = {**params, l: params[l].copy()}
+            minus = {**params, l: params[l].copy()}
+            plus[l][idx] += 1e-6
+            minus[l][idx] -= 1e-6
+            if params is self.W:
+                e1, e2 = self.E(W=plus), self.E(W=minus)
+            else:
+                e1, e2 = self.E(b=plus), self.E(b=minus)
+            out[idx] = (e1 - e2) / 2e-6
+        return out
+
+
+def funcs(names: dict[str, str], acts) -> dict:
+    """f and f' for the glyphs a text gives the (hidden, output) activations."""
+    out = {}
+    for glyph, layer in names.items():
+        f, df = ACTS[acts[layer]]
+        out[glyph] = f
+        out[glyph + "'"] = df
+    return out
+
+
+def check_lines(text: str, reader: Reader, checks: dict) -> int:
+    """For each left side in ``checks`` (-> oracle array, index letters), every printed
+    right side without a derivative equals the oracle at every index. Returns the
+    number of right sides compared."""
+    compared = 0
+    lines = [ln for ln in text.splitlines() if ln.startswith(r"\[ ")]
+    for lhs, (want, letters) in checks.items():
+        found = [
+            ln
+            for ln in lines
+            if ln.startswith(rf"\[ {lhs} = ") and not any(m in ln for m in MATRIX_MARKS)
+        ]
+        assert found, f"no line for {lhs}"
+        for line in found:
+            for side in equation_sides(line)[1:]:
+                if r"\partial" in side:
+                    continue
+                for idx in np.ndindex(want.shape):
+                    reader.env = dict(zip(letters, idx))
+                    got = reader.value(side)
+                    assert got == pytest.approx(want[idx], rel=1e-5, abs=1e-7), (line, side, idx)
+                compared += 1
+    return compared
+
+
+def label_resolver(o: Oracle, glyphs: dict, labels: dict, receiver_first: bool):
+    """Labels style: (glyph, label) -> array; ``glyphs`` maps a glyph to its quantity."""
+
+    def resolve(glyph, sup, subs):
+        what = glyphs.get(glyph)
+        if what is None:
+            return None
+        if what in ("x", "y", "eta"):
+            if sup is not None:
+                return None
+            value = {"x": o.x, "y": o.y, "eta": np.array(ETA)}[what]
+            return value, subs
+        if sup not in labels:
+            return None
+        l = labels[sup]
+        table = {"a": o.a, "z": o.z, "b": o.b, "delta": o.delta}
+        if what == "w":
+            array = o.W[l] if receiver_first else o.W[l].T
+            return array, subs
+        return table[what][l], subs
+
+    return resolve
+
+
+def test_nielsen_prints_its_own_conventions_and_they_hold():
+    code, out, err = run("latex", "--notation", "nielsen")
+    assert code == 0, err
+    o = Oracle((3, 4, 2), ("sigmoid", "sigmoid"), "sse", bias=True)
+    glyphs = {"a": "a", "z": "z", "w": "w", "b": "b", r"\delta": "delta", "x": "x", "y": "y"}
+    glyphs[r"\eta"] = "eta"
+    resolve = label_resolver(o, glyphs, {"2": 1, "L": 2}, receiver_first=True)
+    reader = Reader(resolve, funcs({r"\sigma": 0}, o.acts))
+    # Nielsen: delta^l_j = +dC/dz^l_j, w^l_{jk} from node k of layer l-1 to node j of layer l
+    checks = {
+        r"\delta^{2}_{j}": (o.delta[1], "j"),
+        r"\delta^{L}_{j}": (o.delta[2], "j"),
+        r"\frac{\partial C}{\partial w^{L}_{jk}}": (o.gradW[2], "jk"),
+        r"\frac{\partial C}{\partial w^{2}_{jk}}": (o.gradW[1], "jk"),
+        r"\frac{\partial C}{\partial b^{2}_{j}}": (o.gradb[1], "j"),
+        r"\Delta w^{L}_{jk}": (-ETA * o.gradW[2], "jk"),
+        r"\Delta w^{2}_{jk}": (-ETA * o.gradW[1], "jk"),
+    }
+    assert check_lines(out, reader, checks) >= 9
+    assert r"\delta^{2}_{j} = \frac{\partial C}{\partial z^{2}_{j}}" in out  # + sign: BP
+    assert r"\sum_{k} \delta^{L}_{k} w^{L}_{kj}" in out  # receiver first
+
+
+def test_doc004_harness_reads_the_notes_conventions():
+    """The same harness on note 004 (δ = -∂E/∂net, w_{jk} sender first)."""
+    _, out, _ = run("latex", "--notation", "doc004")
+    o = Oracle((3, 4, 2), ("sigmoid", "sigmoid"), "sse", bias=False)
+    letters = {"i": 0, "j": 1, "k": 2}
+
+    table = {"O": o.a, "net": o.z, r"\delta": {l: -o.delta[l] for l in o.delta}}
+
+    def resolve(glyph, sup, subs):
+        if sup is not None:
+            return None
+        if glyph == r"\eta":
+            return np.array(ETA), ()
+        if glyph == "d":
+            return o.y, subs
+        if glyph in ("v", "w"):  # sender first: w_{jk} joins j to k
+            return o.W[1 if glyph == "v" else 2].T, subs
+        if glyph in table and subs:
+            return table[glyph][letters[subs[0]]], subs
+        return None
+
+    reader = Reader(resolve, funcs({"f": 0}, o.acts))
+    checks = {
+        r"\delta_{j}": (-o.delta[1], "j"),
+        r"\frac{\partial E}{\partial w_{jk}}": (o.gradW[2].T, "jk"),
+        r"\Delta v_{ij}": (-ETA * o.gradW[1].T, "ij"),
+    }
+    assert check_lines(out, reader, checks) >= 3
