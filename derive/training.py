@@ -331,11 +331,9 @@ def compare_steps(module: ModuleType, book: Callable, x, d, v, w) -> tuple[float
     return float(a @ b / (na * nb)), nb / na
 
 
-def _stalled(module, history: History, start_loss: float, x, d, v, w) -> str:
+def _stalled(module, history: History, x, d, v, w) -> str:
     """Why a network at chance will not recover ('' when it is merely slow): the loss
-    rose, stopped changing, or the gradient step vanished (saturated units)."""
-    if not history.loss[-1] < start_loss:
-        return f"the loss rose from {start_loss:.4g} to {history.loss[-1]:.4g}"
+    stopped changing, or the gradient step vanished (saturated units)."""
     if len(history.loss) > 1 and history.loss[-1] == history.loss[-2]:
         return "the loss stopped changing (saturated units)"
     step = np.concatenate([s.ravel() for s in step_of(module.update, x, d, v, w)])
@@ -378,8 +376,9 @@ def train(
     step is compared with the exact one on the first ``compare`` training
     samples (not with a softmax output, where the book's rule does not apply).
 
-    Raises :class:`DivergedError` when the weights overflow, or when the test
-    accuracy is at chance while the loss has risen above its starting value.
+    Raises :class:`DivergedError` when the weights overflow, when the loss rises
+    above its starting value, or when the test accuracy is at chance and the
+    loss stops changing or the gradient vanishes.
     """
     vector_output = module.COMBO.network().activations[-1].vector
     book = None if vector_output else book_update(module)
@@ -410,8 +409,14 @@ def train(
                 )
             history.loss.append(meanloss_of(module, x, d_train, v, w))
             history.accuracy.append(accuracy(module, data.x_test, data.labels_test, v, w))
+            if not history.loss[-1] < start_loss:
+                raise DivergedError(
+                    f"training diverged: the loss rose from {start_loss:.4g} (the starting "
+                    f"weights') to {history.loss[-1]:.4g} in epoch {epoch} (test accuracy "
+                    f"{history.accuracy[-1]:.3f}) with eta {eta:g}; {_advice(eta, module)}"
+                )
             if history.accuracy[-1] <= 1.5 / CLASSES:
-                why = _stalled(module, history, start_loss, sample_x, sample_d, v, w)
+                why = _stalled(module, history, sample_x, sample_d, v, w)
                 if why:
                     raise DivergedError(
                         f"training collapsed: test accuracy {history.accuracy[-1]:.3f} "
