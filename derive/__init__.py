@@ -11,7 +11,7 @@ The pipeline, one module per stage::
     report.py       what a note shows, in order (steps.py, book.py, matrix.py)
       |
       +--> printing/latex.py, printing/report_latex.py   LaTeX in a notation (notation.py)
-      +--> printing/numpy.py, codegen.py, templates/     NumPy update code in generated/
+      +--> printing/numpy.py, codegen/, templates/       NumPy update code in generated/
       +--> check/                                        verify equations written by people
 
 Nothing here imports SymPy until it is used: ``import derive`` is cheap.

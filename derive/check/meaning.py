@@ -18,12 +18,39 @@ import sympy as sp
 
 from .. import symbols as S
 from ..calculus import contract
-from ..derivation import activated, net_def
+from ..functions import Loss
 from ..network import Network
 from ..notation import Notation, network_for
+from .evaluate import Partial
 
 REAL_VARIABLES = frozenset({"x", "y", "z", "u"})
 """Bare letters that stand for a real variable in calculus facts (a note's f(x))."""
+
+
+def net_def(layer: int, node: sp.Expr, bias: bool) -> sp.Expr:
+    """``net^l_q = Σ_p W^l_{pq} O^{l-1}_p (+ b^l_q)``: the forward pass's definition."""
+    p = sp.Symbol(f"{S.index(layer - 1)}'{next(_fresh)}")
+    total = sp.Sum(S.W(layer)[p, node] * S.O(layer - 1)[p], (p, 0, S.width(layer - 1) - 1))
+    return total + S.b(layer)[node] if bias else total
+
+
+def activated(layer: int, node: sp.Expr, act) -> sp.Expr:
+    """``O^l_q`` in terms of ``net^l``: the layer's function (softmax over the layer)."""
+    if act.vector:
+        a = sp.Symbol(f"{S.index(layer)}'{next(_fresh)}")
+        norm = sp.Sum(sp.exp(S.net(layer)[a]), (a, 0, S.width(layer) - 1))
+        return sp.exp(S.net(layer)[node]) / norm
+    return S.f(layer)(S.net(layer)[node])
+
+
+def loss_of(loss: Loss, depth: int) -> sp.Expr:
+    """E from the row of the loss table: its term summed over the output nodes."""
+    from ..functions import d, o
+
+    m = sp.Symbol(f"{S.index(depth)}'{next(_fresh)}")
+    coeff, term = loss.term.xreplace({d: S.d[m], o: S.O(depth)[m]}).as_coeff_Mul()
+    total = coeff * sp.Sum(term, (m, 0, S.width(depth) - 1))
+    return total / S.width(depth) if loss.mean else total
 
 
 class NotDefined(ValueError):
@@ -196,16 +223,35 @@ class World:
             return sp.Symbol(name, real=True)  # the x of f(x) = 1/(1 + e^{-x})
         raise NotDefined(f"symbol {name} is not defined in notation {n.name}")
 
-    def function(self, name: str, args: tuple) -> sp.Expr:
+    def function(self, name: str, args: tuple, written: tuple = ()) -> sp.Expr:
+        if len(args) != 1:
+            raise NotDefined(
+                f"{name} with {len(args)} arguments (the notation's functions take one)"
+            )
         (arg,) = args
         if name in ("sigmoid", "S", "sigma"):
             return 1 / (1 + sp.exp(-arg))
         if name in ("f", "g", "Phi", "phi"):
+            self._check_argument(name, arg, *written)
             layer = self._layer_of_argument(arg)
             return S.f(layer)(arg)
         if name in ("transpose",):
             return arg
         raise NotDefined(f"function {name}")
+
+    def _check_argument(self, name: str, arg: sp.Expr, written: sp.Expr | None = None) -> None:
+        """A layer's activation applies to that layer's pre-activation (``f(net_k)``)
+        or, in a calculus fact, to a real variable (``f(x)``); not to a width."""
+        if any(isinstance(e, sp.Indexed) for e in sp.preorder_traversal(arg)):
+            return
+        if arg.free_symbols and all(
+            s.name in REAL_VARIABLES for s in arg.free_symbols if isinstance(s, sp.Symbol)
+        ):
+            return
+        raise NotDefined(
+            f"{name}({arg if written is None else written}): an activation applies to "
+            "a pre-activation such as net_k, or to a real variable x"
+        )
 
     def _layer_of_argument(self, arg: sp.Expr) -> int:
         for e in sp.preorder_traversal(arg):
@@ -232,6 +278,7 @@ class World:
                 and str(inner.func) in ("f", "g", "Phi", "phi")
             ):
                 arg = self.translate(var)
+                self._check_argument(f"{inner.func}'", arg, var)
                 return S.fprime(self._layer_of_argument(arg), arg)
             if len(expr.variables) != 1:
                 raise NotDefined("higher derivatives")
@@ -266,7 +313,9 @@ class World:
         if isinstance(expr, sp.Function) and isinstance(
             type(expr), sp.core.function.UndefinedFunction
         ):
-            return self.function(str(expr.func), tuple(self.translate(a) for a in expr.args))
+            return self.function(
+                str(expr.func), tuple(self.translate(a) for a in expr.args), expr.args
+            )
         if not expr.args:
             return expr
         return expr.func(*[self.translate(a) for a in expr.args])
@@ -305,14 +354,16 @@ class World:
         return update_scale(self.notation, self.network.loss)
 
     def loss(self) -> sp.Expr:
-        from ..derivation import loss_of
-
-        expr = _fresh_sums(loss_of(self.network))
-        if self.network.scalar_output:
-            expr = expr.replace(
-                lambda e: isinstance(e, sp.Sum), lambda e: e.function.xreplace({e.limits[0][0]: 0})
-            )
-        return expr
+        """E from the loss's row of the table (built once per world)."""
+        if "loss" not in self._partials:
+            expr = loss_of(self.network.loss, self.network.depth)
+            if self.network.scalar_output:
+                expr = expr.replace(
+                    lambda e: isinstance(e, sp.Sum),
+                    lambda e: e.function.xreplace({e.limits[0][0]: 0}),
+                )
+            self._partials["loss"] = expr
+        return self._partials["loss"]
 
     def partial(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
         """∂a/∂b, computed from the network's definitions (memoised)."""
@@ -326,6 +377,12 @@ class World:
             return sp.diff(a, b)
         if not isinstance(b, sp.Indexed) or S.kind_of(b.base) not in ("O", "net", "W", "b"):
             raise NotDefined(f"derivative with respect to {b}")
+        if a.has(Partial):
+            raise NotDefined("a derivative of a derivative")
+        if self.network.depth > 2:
+            # unrolling a deep network for SymPy takes seconds per derivative;
+            # forward-mode differentiation at each point takes one forward pass
+            return Partial(a, b)
         return self.reroll(S.name_fprimes(contract(sp.diff(self.unroll(a, b), b))))
 
     def reroll(self, expr: sp.Expr) -> sp.Expr:

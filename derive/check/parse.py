@@ -85,11 +85,14 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from sympy.matrices import MatrixBase
 
+from .budget import TooCostly, check_expr, check_matmul, check_matrix, check_power, check_text
+
 __all__ = [
     "FUNCTIONS",
     "FUNCTION_WORDS",
     "WORDS",
     "LatexSyntaxError",
+    "TooCostly",
     "clear_cache",
     "Unsupported",
     "parse_latex",
@@ -625,8 +628,19 @@ def _mul(factors):
     if not factors:
         return sympy.Integer(1)
     if any(_is_matrix(f) for f in factors):
-        return reduce(operator.mul, factors)
+        return reduce(_matmul, factors)
     return sympy.Mul(*factors)
+
+
+def _matmul(a, b):
+    check_matmul(a, b)
+    return a * b
+
+
+def _pow(base, exponent):
+    """``base ** exponent`` once its cost is known to be small (see budget.py)."""
+    check_power(base, exponent)
+    return base**exponent
 
 
 _INDEXED: dict[tuple, sympy.Indexed] = {}
@@ -783,9 +797,12 @@ class _Builder:
             return [self.accent(base, subs, sups, primes)]
         if isinstance(base, _Sqrt):
             arg = self.arg_value(base.arg)
-            value = (
-                sympy.sqrt(arg) if base.index is None else sympy.root(arg, self.build(base.index))
-            )
+            if base.index is None:
+                value = sympy.sqrt(arg)
+            else:
+                index = self.build(base.index)
+                value = _pow(arg, sympy.S.One / index) if index != 0 else sympy.zoo
+
             return [self.scripted(value, subs, sups, primes)]
         if isinstance(base, _Env):
             return [self.scripted(self.env(base), subs, sups, primes)]
@@ -858,7 +875,7 @@ class _Builder:
         if sups:
             if self.is_transpose(sups[0]):
                 return _Value(_TRANSPOSE(value))
-            return _Value(value ** self.arg_value(sups[0]))
+            return _Value(_pow(value, self.arg_value(sups[0])))
         return _Value(value)
 
     def product(self, items):
@@ -919,7 +936,7 @@ class _Builder:
             if it is _DIV:
                 if not acc:
                     raise Unsupported("'/' with nothing after it")
-                acc[0] = acc[0] ** -1
+                acc[0] = _pow(acc[0], sympy.S.NegativeOne)
             elif isinstance(it, _SumOp):
                 if not acc:
                     raise Unsupported("a sum with nothing to sum")
@@ -980,13 +997,15 @@ class _Builder:
         return self.scripted(result, paren.subs, paren.sups, paren.primes)
 
     def call_builtin(self, name, fn, args, base=None):
+        # unevaluated: SymPy's evaluation of nested functions is exponential in
+        # their depth, which the budget checks once the whole side is built
         if name in ("max", "min"):
-            return fn(*args)
+            return fn(*args, evaluate=False)
         if len(args) != 1:
             raise Unsupported(f"\\{name} takes one argument")
         if name in ("log", "ln") and base is not None:
-            return sympy.log(args[0], base)
-        return fn(args[0])
+            return sympy.log(args[0], evaluate=False) / sympy.log(base, evaluate=False)
+        return fn(args[0], evaluate=False)
 
     def apply_builtin(self, op: _Apply, arg):
         if op.fn is _NABLA:
@@ -1000,7 +1019,7 @@ class _Builder:
         else:
             result = self.call_builtin(op.name, op.fn, [self.value(arg)], base)
         if op.power is not None:
-            result = result ** self.arg_value(op.power)
+            result = _pow(result, self.arg_value(op.power))
         return result
 
     def ident(self, it: _Ident):
@@ -1022,7 +1041,7 @@ class _Builder:
                 and sub is None
                 and not (it.primes or it.delta)
             ):
-                return sympy.exp(self.arg_value(sup))
+                return sympy.exp(self.arg_value(sup), evaluate=False)
             else:
                 power = self.arg_value(sup)
         indices = None
@@ -1040,7 +1059,7 @@ class _Builder:
         if transpose:
             x = _TRANSPOSE(x)
         if power is not None:
-            x = x**power
+            x = _pow(x, power)
         return x
 
     def is_transpose(self, sup) -> bool:
@@ -1060,13 +1079,18 @@ class _Builder:
         digit (``W^1_{ij}``, note 003) only on weights, since ``O_j^2`` is a square."""
         if name not in BARE_LABEL_BASES and not self._parenthesized(sup):
             return None
+        bare = name in BARE_LABEL_BASES  # a weight's letter: W^k, w^l_{jk} (textbooks)
         if isinstance(sup, Token):
-            return str(sup) if sup.type == "CHAR" and sup.isdigit() else None
+            if sup.type == "CHAR" and (sup.isdigit() or (bare and sup.isalpha())):
+                return str(sup)
+            return None
         atom = _single_atom(sup)
         if atom is None or atom.subs or atom.sups or atom.primes:
             return None
         base = atom.base
         if isinstance(base, Token) and base.type == "NUMBER" and base.isdigit():
+            return str(base)
+        if bare and isinstance(base, Token) and base.type == "LETTERS" and len(base) == 1:
             return str(base)
         if isinstance(base, _Paren) and base.open == "(" and len(base.args) == 1:
             shifted = _shifted_label(base.args[0])
@@ -1321,6 +1345,7 @@ class _Builder:
         if len(rows) > 1 and rows[-1] == [None]:
             rows.pop()  # a trailing \\ before \end
         if name in _MATRIX_ENVS:
+            check_matrix(len(rows), max(len(r) for r in rows))
             if len({len(r) for r in rows}) != 1:
                 raise Unsupported(f"rows of different lengths in {name}")
             return sympy.ImmutableMatrix([[self.build(c) for c in r] for r in rows])
@@ -1465,9 +1490,11 @@ def parse_latex(
         try:
             if not s.strip():
                 raise LatexSyntaxError("column 1: expected an expression, found nothing", 1)
+            check_text(s)
             tree = _tree(s)
             hit = _Builder(s, key[1], key[2], key[3]).build(tree)
-        except (LatexSyntaxError, Unsupported) as exc:
+            check_expr(hit)
+        except (LatexSyntaxError, Unsupported, TooCostly) as exc:
             hit = exc
         except RecursionError:
             hit = Unsupported("nested too deeply")

@@ -19,7 +19,17 @@ import sympy as sp
 
 from .. import symbols as S
 from ..notation import PRESETS, for_depth, network_for
-from ..numeric import Point, compile_expr, forward
+from ..numeric import Point, forward
+from .budget import (
+    BACKSTOP_S,
+    Overflow,
+    TimedOut,
+    TooCostly,
+    backstop,
+    check_evaluation,
+    expandable,
+)
+from .evaluate import Partial, printable_form, values
 from .extract import Relation
 from .meaning import REAL_VARIABLES, NotDefined, World, elementwise, index_layers
 from .parse import LatexSyntaxError, Unsupported, parse_latex
@@ -99,9 +109,16 @@ def _index_layers(expr: sp.Expr, idx: sp.Symbol, world: World) -> set[int]:
     return index_layers(expr, idx, world.network.depth) or {world.layer_of_letter(idx)}
 
 
-def _values(expr, env_list, points):
-    fn = compile_expr(expr)
-    return np.array([float(fn(pt, {**pt.scalars, **env})) for pt, env in zip(points, env_list)])
+def _values(expr, env_list, points, loss=None):
+    """``expr`` at every point, in float64; :class:`Overflow` where that is not finite."""
+    try:
+        with np.errstate(all="ignore"):
+            out = values(expr, env_list, points, loss)
+    except OverflowError as err:
+        raise Overflow(str(err)) from None
+    if out.dtype.kind == "c" or not np.all(np.isfinite(out)):
+        raise Overflow("a value that is not a finite real number in float64")
+    return out
 
 
 class Checker:
@@ -160,6 +177,21 @@ class Checker:
 
     def _check(self, rel: Relation) -> Verdict:
         v = Verdict(rel.line, rel.source, rel.lhs, rel.rhs, rel.op, "not checked")
+        try:
+            with backstop(BACKSTOP_S):
+                return self._check_within_budget(rel, v)
+        except TooCostly as err:
+            v.how = str(err)
+        except TimedOut:
+            v.how = f"too costly: it took more than {BACKSTOP_S:.0f} s"
+        except RecursionError:
+            v.how = "too costly: nested too deeply"
+        except Overflow:
+            v.how = "overflow"
+        v.status, v.difference, v.counterexample, v.diagnosis = "not checked", "", {}, ""
+        return v
+
+    def _check_within_budget(self, rel: Relation, v: Verdict) -> Verdict:
         if rel.op in ("≈",):
             v.how = "an approximation (≈) states no equality"
             return v
@@ -167,8 +199,15 @@ class Checker:
             v.how = f"relation '{rel.op}' is not an equation"
             return v
         try:
-            plhs, prhs = self.parse(rel.lhs), self.parse(rel.rhs)
-        except (LatexSyntaxError, Unsupported) as err:
+            plhs = self.parse(rel.lhs)
+            # columns count in the relation as printed: "lhs op rhs"
+            offset = len(f"{rel.lhs.strip()} {rel.op} ") - (len(rel.rhs) - len(rel.rhs.lstrip()))
+            prhs = self.parse(rel.rhs)
+        except LatexSyntaxError as err:  # TooCostly: see _check
+            shift = offset if "plhs" in locals() else -(len(rel.lhs) - len(rel.lhs.lstrip()))
+            v.how = f"cannot read it: {_shift_column(err, shift)}"
+            return v
+        except Unsupported as err:
             v.how = f"cannot read it: {err}"
             return v
         labels = _general_labels(plhs) | _general_labels(prhs)
@@ -222,6 +261,8 @@ class Checker:
         except NotDefined as err:
             v.how = str(err)
             return v
+        except (Overflow, TooCostly):
+            raise
         except (TypeError, ValueError, AttributeError) as err:
             v.how = f"construct not supported: {err}"
             return v
@@ -232,6 +273,8 @@ class Checker:
         definition = self._definition_kind(plhs, prhs)
         try:
             return self._decide(v, lhs, rhs, plhs, prhs, definition)
+        except (Overflow, TooCostly):
+            raise
         except (TypeError, KeyError, IndexError, ValueError, ZeroDivisionError) as err:
             v.how = f"cannot evaluate: {err}"
             return v
@@ -276,8 +319,8 @@ class Checker:
         return envs
 
     def _decide(self, v, lhs, rhs, plhs, prhs, definition) -> Verdict:
-        loss = self.world.loss()
-        lhs, rhs = lhs.xreplace({S.E: loss}), rhs.xreplace({S.E: loss})
+        loss = self._loss
+        lhs, rhs = _with_loss(lhs, loss), _with_loss(rhs, loss)
         free_l, free_r = _free_indices(lhs), _free_indices(rhs)
         free = free_l | free_r
         # plain real variables (the x of d/dx sigmoid(x)) get random values too
@@ -290,7 +333,11 @@ class Checker:
         for env in envs:
             for s in reals:
                 env[s] = self._rng.uniform(-2, 2)
-        lv, rv = _values(lhs, envs, self.points), _values(rhs, envs, self.points)
+        widths = self._widths()
+        check_evaluation(lhs, widths)
+        check_evaluation(rhs, widths)
+        lv = _values(lhs, envs, self.points, self._loss)
+        rv = _values(rhs, envs, self.points, self._loss)
         scale = np.maximum(np.maximum(abs(lv), abs(rv)), 1e-12)
         close = np.all(abs(lv - rv) <= TOLERANCE * scale) and free_l == free_r
         if definition:
@@ -317,6 +364,15 @@ class Checker:
         v.diagnosis = self._diagnose(lhs, rhs, lv, rv, envs, free_l, free_r, plhs, prhs)
         return v
 
+    @property
+    def _loss(self) -> sp.Expr:
+        return self.world.loss()
+
+    def _widths(self) -> dict:
+        """The largest width of each layer over the points: the sizes a sum runs over."""
+        depth = len(self.points[0].widths)
+        return {S.width(n): max(pt.widths[n] for pt in self.points) for n in range(depth)}
+
     def _one_term(self, plhs, rhs, envs, rv) -> str:
         """``E = (t_k - o_k)^2``: the right side is one output's term of E's sum."""
         if not (isinstance(plhs, sp.Symbol) and plhs.name == "E"):
@@ -329,7 +385,11 @@ class Checker:
         (k,) = free
         outer = sums[0]
         term = loss.xreplace({outer: outer.function.xreplace({outer.limits[0][0]: k})})
-        if np.allclose(_values(term, envs, self.points), rv, rtol=1e-9, atol=1e-12):
+        try:
+            tv = _values(term, envs, self.points, self._loss)
+        except Overflow:
+            return ""
+        if np.allclose(tv, rv, rtol=1e-9, atol=1e-12):
             return (
                 f"E sums over every output; the right side is only the term of output {k} "
                 "(the terms of the other outputs do not depend on this weight, so the "
@@ -358,9 +418,12 @@ class Checker:
             if i.name in self.world.letters
         }
         expr = expr.xreplace(letters)
+        expr = _plain_dummies(expr)
         free = frozenset(letters.values())
         try:
-            text = printer(self.world.notation, free=free).doprint(sp.factor_terms(expr))
+            text = printer(self.world.notation, free=free).doprint(
+                sp.factor_terms(printable_form(expr))
+            )
         except Exception:  # noqa: BLE001 - fall back to SymPy's plain form
             text = sp.sstr(_ground(expr))
         return text if len(text) <= 300 else text[:297] + "..."
@@ -368,8 +431,9 @@ class Checker:
     def _holds_with(self, plhs, new_rhs, lv, envs) -> bool:
         try:
             b = self.world.translate(new_rhs)
-            return bool(np.allclose(lv, _values(b, envs, self.points), rtol=1e-9, atol=1e-12))
-        except (NotDefined, TypeError, KeyError, IndexError, ValueError):
+            bv = _values(b, envs, self.points, self._loss)
+            return bool(np.allclose(lv, bv, rtol=1e-9, atol=1e-12))
+        except (NotDefined, TypeError, KeyError, IndexError, ValueError):  # Overflow too
             return False
 
     def _transposed(self, plhs, prhs, lv, envs) -> str:
@@ -396,7 +460,8 @@ class Checker:
                 a, b = self.world.translate(new_l), self.world.translate(new_r)
                 if _free_indices(a) != _free_indices(b):
                     continue
-                av, bv = _values(a, envs, self.points), _values(b, envs, self.points)
+                av = _values(a, envs, self.points, self._loss)
+                bv = _values(b, envs, self.points, self._loss)
             except (NotDefined, TypeError, KeyError, IndexError, ValueError):
                 continue
             if np.allclose(av, bv, rtol=1e-9, atol=1e-12):
@@ -444,7 +509,8 @@ class Checker:
         if swapped:
             return swapped
         # a missing factor: the ratio is a simple expression of the network
-        if nonzero.all():
+        symbolic = not (lhs.has(Partial) or rhs.has(Partial))  # numbers say nothing more
+        if nonzero.all() and symbolic and expandable(lhs) and expandable(rhs):
             try:
                 ratio = sp.factor(sp.cancel(_ground(lhs) / _ground(rhs)))
                 if sp.count_ops(ratio) <= 12 and ratio != 1:
@@ -483,6 +549,24 @@ def _variants(plhs: sp.Expr, prhs: sp.Expr):
                     f"belongs (on the {side})",
                     *((plhs, new) if side == "right" else (new, prhs)),
                 )
+        quantities = sorted(
+            {v for d in (plhs, prhs) for der in d.atoms(sp.Derivative) for v in der.variables}
+            | {i for d in (plhs, prhs) for i in d.atoms(sp.Indexed)},
+            key=str,
+        )
+        for der in sorted(expr.atoms(sp.Derivative), key=str):
+            # the right numerator, the wrong denominator: ∂E/∂net_j for ∂E/∂O_j
+            if len(der.variables) != 1:
+                continue
+            for q in quantities:
+                if q == der.variables[0] or not isinstance(q, sp.Indexed):
+                    continue
+                new = expr.xreplace({der: sp.Derivative(der.expr, q, evaluate=False)})
+                yield (
+                    f"a quantity in place of another: ∂{der.expr}/∂{_tex(der.variables[0])} is "
+                    f"written where ∂{der.expr}/∂{_tex(q)} belongs (on the {side})",
+                    *((plhs, new) if side == "right" else (new, prhs)),
+                )
         for der in expr.atoms(sp.Derivative):
             if str(der.expr) == "E":
                 for q in sorted(
@@ -498,6 +582,41 @@ def _variants(plhs: sp.Expr, prhs: sp.Expr):
                         f"where ∂{q}/∂{der.variables[0]} belongs (on the {side})",
                         *((plhs, new) if side == "right" else (new, prhs)),
                     )
+
+
+_DUMMY = re.compile(r"([A-Za-z]+)'\d+$")
+
+
+def _with_loss(expr: sp.Expr, loss: sp.Expr) -> sp.Expr:
+    """E replaced by the loss, except inside a numerical derivative (it prints as ∂E)."""
+    masks = {p: sp.Dummy() for p in expr.atoms(Partial)}
+    out = expr.xreplace(masks).xreplace({S.E: loss})
+    return out.xreplace({m: p for p, m in masks.items()}) if masks else out
+
+
+def _shift_column(err: LatexSyntaxError, offset: int) -> str:
+    text = str(err)
+    head = f"column {err.column}:"
+    if err.column is None or not text.startswith(head):
+        return text
+    return f"column {err.column + offset}:" + text[len(head) :]
+
+
+def _plain_dummies(expr: sp.Expr) -> sp.Expr:
+    """The verifier's fresh summation indices (``i'49``) under their written letter
+    (``i``, or ``i'`` where ``i`` is taken): no internal name reaches the user."""
+    taken = {s.name for s in expr.free_symbols if isinstance(s, sp.Symbol)}
+    rename = {}
+    for sym in sorted(expr.atoms(sp.Symbol), key=str):
+        m = _DUMMY.match(sym.name)
+        if m is None:
+            continue
+        name = m.group(1)
+        while name in taken:
+            name += "'"
+        taken.add(name)
+        rename[sym] = sp.Symbol(name, integer=sym.is_integer)
+    return expr.xreplace(rename) if rename else expr
 
 
 def _ground(expr: sp.Expr) -> sp.Expr:
@@ -563,6 +682,8 @@ def _matrix_identity(v: Verdict, lhs: sp.MatrixBase, rhs: sp.MatrixBase) -> Verd
 
 
 def _tex(item: sp.Indexed) -> str:
+    if not isinstance(item, sp.Indexed):
+        return str(item)
     return f"{item.base}_{{{''.join(map(str, item.indices))}}}"
 
 
@@ -593,6 +714,8 @@ def _wrong_sum(parsed: sp.Expr) -> str:
 
 
 def _symbolic_zero(diff: sp.Expr) -> bool:
+    if not expandable(diff):
+        return False
     try:
         return sp.expand(diff) == 0
     except Exception:  # noqa: BLE001 - any failure just means "not shown symbolically"

@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import BudgetError, FileError, InputError, UsageError, printable
 
 NOTATIONS = ("doc004", "rashid", "doc003")
+
+MAX_NOTE_BYTES = 16 * 1024 * 1024
+"""A note larger than this is refused before it is read whole (10⁵ formulas are ~5 MB)."""
+CHUNK = 1 << 16
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,50 +32,102 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_network_arguments(parser)
 
 
-def _relations(args: argparse.Namespace):
+def read_note(path: Path, limit: int = MAX_NOTE_BYTES) -> str:
+    """The note at ``path`` as text: read in chunks, at most ``limit`` bytes
+    (``/dev/zero`` is refused, not read until memory runs out), UTF-8 only."""
+    shown = printable(str(path))
+    if path.is_dir():
+        raise FileError(f"{shown} is a directory, not a note")
+    chunks, size = [], 0
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise BudgetError(
+                        f"{shown} is larger than {limit // (1024 * 1024)} MB; "
+                        "split the note or check its parts"
+                    )
+                chunks.append(chunk)
+    except FileNotFoundError:
+        raise FileError(f"no such file: {shown}") from None
+    except OSError as err:
+        raise FileError(f"cannot read {shown}: {err.strerror or type(err).__name__}") from None
+    data = b"".join(chunks)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise FileError(
+            f"{shown} is not UTF-8 text (byte {err.start}, line {line}); save the note as UTF-8"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Item:
+    """A relation to check and where it came from, as the user will see it."""
+
+    where: str
+    relation: object
+
+
+def _items(args: argparse.Namespace, parse) -> list[Item]:
     from ..check.extract import Formula, find_formulas, link_continuations, split_relations
-    from ..check.parse import LatexSyntaxError, parse_latex
+    from ..check.parse import LatexSyntaxError, TooCostly, Unsupported
 
     if args.file is None and not args.latex:
         raise UsageError("give LaTeX equations or --file NOTE.md")
-    relations = []
+    items = []
     if args.file is not None:
-        try:
-            text = args.file.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise UsageError(f"no such file: {args.file}") from None
-        except (UnicodeDecodeError, IsADirectoryError) as err:
-            raise UsageError(f"cannot read {args.file}: {err}") from None
+        text = read_note(args.file)
         markdown = args.file.suffix.lower() != ".tex"
-        relations.extend(link_continuations(find_formulas(text, markdown=markdown)))
+        shown = printable(str(args.file))
+        for rel in link_continuations(find_formulas(text, markdown=markdown)):
+            items.append(Item(f"{shown}:{rel.line}", rel))
     for n, latex in enumerate(args.latex, start=1):
-        found = split_relations(Formula(n, latex, True))
+        found = split_relations(Formula(1, latex, True))
         if not found:
             raise UsageError(f"argument {n} has no relation ('=') to check")
+        start = 0
         for rel in found:  # malformed LaTeX on the command line is a usage error
             for side in (rel.lhs, rel.rhs):
+                at = latex.find(side, start)
+                start = at + len(side) if at >= 0 else start
                 try:
-                    parse_latex(side)
+                    parse(side)
                 except LatexSyntaxError as err:
-                    raise UsageError(f"argument {n}: {err}") from None
-                except ValueError:
-                    pass
-        relations.extend(found)
-    return relations
+                    raise UsageError(f"argument {n}: {_shifted(err, max(at, 0))}") from None
+                except TooCostly as err:
+                    raise BudgetError(f"argument {n}: {err}") from None
+                except Unsupported:
+                    pass  # well-formed: the verdict says why it is not checked
+            items.append(Item(f"argument {n}", rel))
+    return items
+
+
+def _shifted(err, offset: int) -> str:
+    """A side's syntax error with its column counted in the whole argument."""
+    text = str(err)
+    if err.column is None or not text.startswith(f"column {err.column}:"):
+        return text
+    return f"column {err.column + offset}:" + text[len(f"column {err.column}:") :]
 
 
 def _describe(v, where: str) -> list[str]:
-    head = f"{where}{v.line}: {v.status}"
+    head = f"{where}: {v.status}"
     if v.how:
         head += f" ({v.how})"
-    lines = [f"{head}: {v.lhs.strip()} {v.op} {v.rhs.strip()}"]
+    lines = [printable(f"{head}: {v.lhs.strip()} {v.op} {v.rhs.strip()}")]
     if v.status == "fails":
         if v.diagnosis:
-            lines.append(f"    why: {v.diagnosis}")
-        lines.append(f"    left - right = {v.difference}")
-        lines.append(
-            "    for example: " + ", ".join(f"{k} = {val}" for k, val in v.counterexample.items())
-        )
+            lines.append(printable(f"    why: {v.diagnosis}"))
+        if v.difference:
+            lines.append(printable(f"    left - right = {v.difference}"))
+        if v.counterexample:
+            lines.append(
+                "    for example: "
+                + ", ".join(f"{k} = {val}" for k, val in v.counterexample.items())
+            )
     return lines
 
 
@@ -89,46 +146,48 @@ def _check(checker, rel):
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..check.hint import notation_hint
     from ..check.verify import Checker
-
-    relations = _relations(args)
-    if not relations:
-        raise UsageError(
-            f"nothing checkable in {args.file} "
-            "(no formula with a relation; formulas in images cannot be read)"
-        )
     from ..notation import PRESETS
     from .latex import network_from
 
     checker = Checker(args.notation, network=network_from(args, PRESETS[args.notation]))
-    verdicts = [_check(checker, rel) for rel in relations]
+    items = _items(args, checker.parse)
+    if not items:
+        raise InputError(
+            f"nothing checkable in {printable(str(args.file))} "
+            "(no formula with a relation; formulas in images cannot be read)"
+        )
+    verdicts = [_check(checker, item.relation) for item in items]
     counts = {
         s: sum(v.status == s for v in verdicts)
         for s in ("holds", "fails", "definition", "not checked")
     }
+    hint = ""
+    if args.file is not None:  # a note written in another notation reads as "not checked"
+        hint = notation_hint(args.notation, [item.relation for item in items], verdicts)
     if args.json:
-        json.dump(
-            {
-                "notation": args.notation,
-                "counts": counts,
-                "relations": [v.as_dict() for v in verdicts],
-            },
-            sys.stdout,
-            ensure_ascii=False,
-            indent=1,
-        )
+        report = {
+            "notation": args.notation,
+            "counts": counts,
+            "relations": [
+                {"where": item.where, **v.as_dict()}
+                for item, v in zip(items, verdicts, strict=True)
+            ],
+        }
+        if hint:
+            report["hint"] = hint
+        json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
-        where = f"{args.file}:" if args.file else "line "
-        for v in verdicts:
-            sys.stdout.write("\n".join(_describe(v, where)) + "\n")
+        for item, v in zip(items, verdicts, strict=True):
+            sys.stdout.write("\n".join(_describe(v, item.where)) + "\n")
         sys.stdout.write(", ".join(f"{n} {s}" for s, n in counts.items()) + "\n")
+        if hint:
+            sys.stdout.write(f"hint: {hint}\n")
     checked = counts["holds"] + counts["fails"]
     if counts["fails"]:
         return 1
     if checked == 0:
-        print(
-            "derive check: error: nothing could be checked (see the reasons above)", file=sys.stderr
-        )
-        return 2
+        raise InputError("nothing could be checked (see the reasons above)")
     return 0

@@ -1,12 +1,13 @@
 """``python -m derive codegen``: render NumPy update code from the derivation.
 
 With no options, regenerate every module of :data:`derive.codegen.COMMITTED`
-into the project's ``generated/``.  ``--activation/--output-activation/--loss``
+into ``generated/`` under the current directory.  ``--activation/--output-activation/--loss``
 choose one combination, ``--layers 6,5,4,3`` and ``--bias`` a deep network
 (``-a sigmoid,tanh,sigmoid``: one activation per weight layer, or one for
-all): a committed one is rewritten in ``generated/``, any other needs
+all): a committed one is rewritten in ``./generated``, any other needs
 ``--out DIR``.  ``--check`` renders in memory, prints a unified
-diff and exits 1 when a file is stale; it writes nothing.
+diff and exits 1 when a file is stale; it writes nothing.  Nothing is ever
+written inside the installed package.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import FileError, UsageError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -122,27 +123,35 @@ def combo_from(args: argparse.Namespace):
         raise UsageError(f"derive codegen: unknown loss '{loss}'; choose from {', '.join(LOSSES)}")
     combo = Combo(",".join(hidden) if hidden else output, output, loss, layers, args.bias)
     combo.network()  # NetworkError / ExpressionError: exit 2 with the reason
-    return combo
+    return combo.canonical()  # expressions as printed from their parsed form
 
 
 def run(args: argparse.Namespace) -> int:
     from .. import codegen as C
 
     combo = combo_from(args)
+    default = Path("generated")
     if args.out is not None:
         combos, directory = (combo or C.Combo(),), args.out
     elif combo is None:
-        combos, directory = C.COMMITTED, C.generated_dir()
+        combos, directory = C.COMMITTED, default
     elif combo in C.COMMITTED:
-        combos, directory = (combo,), C.generated_dir()
+        combos, directory = (combo,), default
     else:
         committed = ", ".join(c.filename[:-3] for c in C.COMMITTED)
         raise UsageError(
             f"derive codegen: {combo.filename} is not in the committed set ({committed}); "
             "pass --out DIR to write it elsewhere"
         )
+    if directory.exists() and not directory.is_dir():
+        raise FileError(f"{directory} is not a directory")
 
     if args.check:
+        if not directory.is_dir():
+            raise FileError(
+                f"no {directory}/ directory here to check; run it from the project root "
+                "or pass --out DIR"
+            )
         diffs = C.check(combos, directory)
         for diff in diffs:
             sys.stdout.write(diff)
@@ -157,9 +166,6 @@ def run(args: argparse.Namespace) -> int:
 
     for c in combos:
         path = directory / c.filename
-        try:
-            changed = C.write(path, C.render(c), force=args.force)
-        except C.EditedFileError as err:
-            raise UsageError(f"derive codegen: {err}") from None
+        changed = C.write(path, C.render(c), force=args.force)
         print(f"{'wrote' if changed else 'unchanged'} {path}")
     return 0

@@ -89,7 +89,13 @@ class NumPyCodePrinter(NumPyPrinter):
 
     # -- names and imports -----------------------------------------------------
 
+    def function(self, fqn: str) -> str:
+        """Code for the NumPy/SciPy function ``fqn`` (``"numpy.sum"``), recorded like
+        every function the printer prints (imports; the namespace table)."""
+        return self._module_format(fqn)
+
     def _module_format(self, fqn: str, register: bool = True) -> str:
+        # SymPy's hook: its printers call it for every function they print
         parent, _, name = fqn.rpartition(".")
         if register:
             self.module_imports[parent].add(name)

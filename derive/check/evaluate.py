@@ -1,0 +1,259 @@
+"""The checker's numbers: a side's value at a point of the network, in float64.
+
+A side is compiled once into a closure ``(point, env) -> float`` (sums loop over
+the layer's width, ``Indexed`` looks up the point's arrays, ``f_l`` calls the
+layer's activation from the table).  A derivative the checker leaves
+unresolved, :class:`Partial` ``(a, b)``, is computed at the point by
+forward-mode differentiation: the tangent of every later ``net`` and ``O`` when
+``b`` moves by one, from the network's definitions, and ``a`` evaluated on
+(value, tangent) pairs.  That is exact to rounding, and it costs one forward
+pass where differentiating the unrolled expression of a deep network in SymPy
+took seconds.  Nothing here comes from the derivation.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache, lru_cache
+
+import numpy as np
+import sympy as sp
+
+from .. import symbols as S
+from ..functions import Activation, x
+from ..numeric import GENERIC
+
+
+class Partial(sp.Function):
+    """``∂a/∂b``, left for :func:`values` to compute numerically."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, a, b):
+        return None
+
+    def as_derivative(self) -> sp.Derivative:
+        return sp.Derivative(self.args[0], self.args[1], evaluate=False)
+
+
+def printable_form(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every :class:`Partial` as SymPy's unevaluated ``Derivative``."""
+    if not expr.has(Partial):
+        return expr
+    return expr.replace(lambda e: isinstance(e, Partial), lambda e: e.as_derivative())
+
+
+@cache
+def _activation(act: Activation, order: int):
+    base = GENERIC if act.expr is None else act.expr
+    expr = sp.diff(base, x, order) if order else base
+    return sp.lambdify(x, expr, modules=["numpy", {"erf": np.vectorize(math.erf)}])
+
+
+def _act(pt, layer: int, value: float, order: int = 0) -> float:
+    return float(_activation(pt.activations[layer - 1], order)(value))
+
+
+_FUNCS = {
+    sp.exp: (np.exp, np.exp),
+    sp.log: (np.log, lambda v: 1 / v),
+    sp.tanh: (np.tanh, lambda v: 1 - np.tanh(v) ** 2),
+    sp.sinh: (np.sinh, np.cosh),
+    sp.cosh: (np.cosh, np.sinh),
+    sp.sin: (np.sin, np.cos),
+    sp.cos: (np.cos, lambda v: -np.sin(v)),
+    sp.Abs: (np.abs, np.sign),
+    sp.sign: (np.sign, lambda v: 0.0),
+    sp.atan: (np.arctan, lambda v: 1 / (1 + v * v)),
+}
+
+
+# -- values and tangents ----------------------------------------------------------------
+# Every closure returns (value, tangent); the tangent is 0.0 where nothing moves.
+
+
+@lru_cache(maxsize=4096)
+def compile_dual(e: sp.Expr, loss: sp.Expr | None):  # noqa: C901 - one branch per node kind
+    """``e`` as a closure ``(point, env, tangents) -> (value, tangent)``."""
+    if e.is_Number:
+        value = float(e)
+        return lambda pt, env, tan: (value, 0.0)
+    if isinstance(e, sp.Symbol):
+        if e == S.E and loss is not None:
+            return compile_dual(loss, None)
+        if e.name.startswith("N") and e.name[1:].isdigit():
+            layer = int(e.name[1:])
+            return lambda pt, env, tan: (float(pt.widths[layer]), 0.0)
+
+        def symbol(pt, env, tan, e=e):
+            try:
+                return float(env[e]), 0.0
+            except KeyError:
+                raise KeyError(f"no value for symbol {e}") from None
+
+        return symbol
+    if isinstance(e, sp.Indexed):
+        name = str(e.base)
+        idx = [compile_dual(i, loss) for i in e.indices]
+
+        def indexed(pt, env, tan):
+            at = tuple(int(i(pt, env, tan)[0]) for i in idx)
+            t = tan.get(name)
+            return float(pt.arrays[name][at]), (0.0 if t is None else float(t[at]))
+
+        return indexed
+    parts = [compile_dual(a, loss) for a in e.args] if not isinstance(e, sp.Sum) else []
+    if isinstance(e, sp.Add):
+
+        def add(pt, env, tan):
+            v = t = 0.0
+            for p in parts:
+                pv, pt_ = p(pt, env, tan)
+                v += pv
+                t += pt_
+            return v, t
+
+        return add
+    if isinstance(e, sp.Mul):
+
+        def mul(pt, env, tan):
+            v, t = 1.0, 0.0
+            for p in parts:
+                pv, pt_ = p(pt, env, tan)
+                v, t = v * pv, t * pv + v * pt_
+            return v, t
+
+        return mul
+    if isinstance(e, sp.Pow):
+        base, exp = parts
+        constant = e.exp.is_Number
+
+        def power(pt, env, tan):
+            bv, bt = base(pt, env, tan)
+            ev, et = exp(pt, env, tan)
+            v = bv**ev
+            if constant or et == 0.0:
+                t = ev * bv ** (ev - 1) * bt if bt != 0.0 else 0.0
+            else:
+                t = v * (et * math.log(bv) + ev * bt / bv)
+            return v, t
+
+        return power
+    if isinstance(e, sp.Sum):
+        (var, lo, hi), *more = e.limits
+        inner = compile_dual(sp.Sum(e.function, *more) if more else e.function, loss)
+        lo_, hi_ = compile_dual(lo, loss), compile_dual(hi, loss)
+
+        def total(pt, env, tan):
+            v = t = 0.0
+            local = dict(env)
+            for n in range(int(lo_(pt, env, tan)[0]), int(hi_(pt, env, tan)[0]) + 1):
+                local[var] = n
+                pv, pt_ = inner(pt, local, tan)
+                v += pv
+                t += pt_
+            return v, t
+
+        return total
+    if isinstance(e, sp.KroneckerDelta):
+        a, b = parts
+        return lambda pt, env, tan: (1.0 if a(pt, env, tan)[0] == b(pt, env, tan)[0] else 0.0, 0.0)
+    if isinstance(e, (sp.Min, sp.Max)):
+        pick = min if isinstance(e, sp.Min) else max
+        return lambda pt, env, tan: pick((p(pt, env, tan) for p in parts), key=lambda vt: vt[0])
+    if isinstance(e, Partial):
+        return _partial(e, loss)
+    if isinstance(e, sp.Function):
+        name = str(e.func)
+        if len(parts) == 1 and name[:1] == "f" and name[1:].isdigit():
+            return _applied(parts[0], int(name[1:]), 0)
+        if len(parts) == 1 and name[:2] == "df" and name[2:].isdigit():
+            return _applied(parts[0], int(name[2:]), 1)
+        if e.func in _FUNCS and len(parts) == 1:
+            fn, dfn = _FUNCS[e.func]
+            (arg,) = parts
+
+            def elementary(pt, env, tan):
+                v, t = arg(pt, env, tan)
+                return float(fn(v)), (float(dfn(v)) * t if t != 0.0 else 0.0)
+
+            return elementary
+    raise TypeError(f"cannot evaluate {type(e).__name__}: {e}")
+
+
+def _applied(arg, layer: int, order: int):
+    def apply(pt, env, tan):
+        v, t = arg(pt, env, tan)
+        value = _act(pt, layer, v, order)
+        return value, (_act(pt, layer, v, order + 1) * t if t != 0.0 else 0.0)
+
+    return apply
+
+
+def _partial(e: Partial, loss):
+    a, b = e.args
+    if a.has(Partial):
+        raise TypeError("a derivative of a derivative")
+    if not isinstance(b, sp.Indexed) or S.kind_of(b.base) not in ("O", "net", "W", "b"):
+        raise TypeError(f"a derivative with respect to {b}")
+    kind, layer = S.kind_of(b.base), S.layer_of(b.base)
+    target = compile_dual(a, loss)
+    where = [compile_dual(i, loss) for i in b.indices]
+
+    def partial(pt, env, tan):
+        if tan:
+            raise TypeError("a derivative of a derivative")
+        at = tuple(int(i(pt, env, tan)[0]) for i in where)
+        return target(pt, env, tangents(pt, kind, layer, at))[1], 0.0
+
+    return partial
+
+
+def tangents(pt, kind: str, layer: int, at: tuple) -> dict:
+    """How every quantity of the point moves when the one named moves by 1:
+    forward-mode differentiation through the network's definitions."""
+    L = len(pt.widths) - 1
+    arrays = pt.arrays
+    tan: dict[str, np.ndarray] = {}
+    if kind == "O":
+        d_out = np.zeros(pt.widths[layer])
+        d_out[at] = 1.0
+        tan[f"O{layer}"] = d_out
+        if layer == L:
+            return tan
+        layer += 1
+        d_net = d_out @ arrays[f"W{layer}"]
+    else:
+        d_net = np.zeros(pt.widths[layer])
+        if kind == "W":
+            p, q = at
+            d_w = np.zeros_like(arrays[f"W{layer}"])
+            d_w[p, q] = 1.0
+            tan[f"W{layer}"] = d_w
+            d_net[q] = arrays[f"O{layer - 1}"][p]
+        else:  # b or net
+            d_net[at] = 1.0
+            if kind == "b":
+                tan[f"b{layer}"] = d_net.copy()
+    for m in range(layer, L + 1):
+        tan[f"net{m}"] = d_net
+        act = pt.activations[m - 1]
+        if act.vector:  # softmax: dO = O ∘ (dnet - O·dnet)
+            out = arrays[f"O{m}"]
+            d_out = out * (d_net - out @ d_net)
+        else:
+            net = arrays[f"net{m}"]
+            d_out = np.array([_act(pt, m, v, 1) for v in net]) * d_net
+        tan[f"O{m}"] = d_out
+        if m < L:
+            d_net = d_out @ arrays[f"W{m + 1}"]
+    return tan
+
+
+def values(expr: sp.Expr, envs: list, points: list, loss: sp.Expr | None = None) -> np.ndarray:
+    """``expr`` at every point (with the matching ``env`` of index values)."""
+    fn = compile_dual(expr, loss)
+    return np.array(
+        [fn(pt, {**pt.scalars, **env}, {})[0] for pt, env in zip(points, envs, strict=True)]
+    )
