@@ -138,21 +138,37 @@ def _polynomial_form(fprime: sp.Expr, f: sp.Expr, degree: int = 3) -> sp.Expr | 
     for yv, dv_ in zip(ys[fit:], ds[fit:]):
         if abs(sum(c * yv**n for n, c in enumerate(coeffs)) - dv_) > 1e-7 * (1 + abs(dv_)):
             return None
-    g = sum(sp.nsimplify(round(c, 8), rational=True) * y**n for n, c in enumerate(coeffs))
+    exact = [sp.nsimplify(round(c, 8), rational=True) for c in coeffs]
+    if any(c.q > 1000 or abs(c.p) > 10**6 for c in exact):
+        return None  # not a small rational (2**x: log 2): proving it would be slow
+    g = sum(c * y**n for n, c in enumerate(exact))
     return g if _identically_zero(fprime - g.subs(y, f)) else None
 
 
 def _inverse_form(fprime: sp.Expr, f: sp.Expr) -> sp.Expr | None:
-    """Invert ``y = f(x)`` with ``solve`` and substitute into ``f'``."""
+    """Invert ``y = f(x)`` with ``solve`` and substitute into ``f'``.
+
+    Only for small expressions with small numbers: ``solve`` on ``y = e^{100x}``
+    factors a polynomial of degree 100 (minutes); such an activation keeps ``f'``."""
+    numbers = [abs(a) for a in f.atoms(sp.Number)]
+    if sp.count_ops(f) > 12 or any(n > 16 or (n.is_Rational and n.q > 16) for n in numbers):
+        return None
+    if f.count(x) != 1:
+        return None  # x once: solve inverts by isolation, fast; otherwise it may not end
     try:
-        solutions = sp.solve(sp.Eq(y, f), x)
+        solutions = sp.solve(sp.Eq(y, f), x, check=False, simplify=False)
     except (NotImplementedError, ValueError):
         return None
     forms = set()
+    if len(solutions) > 4:
+        return None
     for sol in solutions:
-        if sol.has(sp.Piecewise, sp.nan):
+        if sol.has(sp.Piecewise, sp.nan, sp.LambertW):
             return None
-        forms.add(sp.simplify(fprime.subs(x, sol)))
+        form = sp.simplify(fprime.subs(x, sol))
+        if sp.count_ops(form) > 12:
+            return None  # a form longer than f' itself teaches nothing
+        forms.add(form)
     if len(forms) != 1:
         return None
     (g,) = forms

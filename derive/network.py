@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import InputError
+from .errors import BudgetError, InputError
 from .functions import ACTIVATIONS, LOSSES, Activation, Loss
 
 
@@ -95,16 +95,37 @@ def split_top_level(text: str) -> list[str]:
     return parts
 
 
-def parse_layers(text: str) -> tuple[int, ...]:
-    """``"784,100,10"`` -> widths; a one-line error for anything else."""
+MAX_DEPTH = 32
+"""Weight layers; the derivation grows linearly with depth (32: about 3 s)."""
+MAX_WIDTH = 1_000_000
+"""Nodes in one layer."""
+
+
+MAX_CODEGEN_DEPTH = 14
+"""Weight layers of a generated module: one index letter each (O_i, O_j, ...)."""
+
+
+def parse_layers(text: str, max_depth: int = MAX_DEPTH) -> tuple[int, ...]:
+    """``"784,100,10"`` -> widths; a one-line error for anything else.
+
+    Depth and widths are checked here, before anything is derived."""
+    parts = text.split(",")
+    if len(parts) - 1 > max_depth:
+        raise BudgetError(
+            f"--layers gives {len(parts) - 1} weight layers; at most {max_depth} are supported"
+        )
+    if any(len(p.strip()) > 7 for p in parts):
+        raise BudgetError(f"--layers: a layer wider than {MAX_WIDTH:,} nodes")
     try:
-        widths = tuple(int(p) for p in text.split(","))
+        widths = tuple(int(p) for p in parts)
     except ValueError:
         raise NetworkError(
             f"--layers wants comma-separated widths such as 784,100,10, not '{text}'"
         ) from None
     if len(widths) < 2 or min(widths) < 1:
         raise NetworkError(f"--layers needs at least two positive widths, not '{text}'")
+    if max(widths) > MAX_WIDTH:
+        raise BudgetError(f"--layers: a layer of {max(widths):,} nodes (at most {MAX_WIDTH:,})")
     return widths
 
 

@@ -96,13 +96,13 @@ def _activation(name: str | None, choices: tuple[str, ...], what: str) -> str | 
 def combo_from(args: argparse.Namespace):
     """The chosen :class:`~derive.codegen.Combo`, or None when none was chosen."""
     from ..codegen import LOSSES, OUTPUT_ACTIVATIONS, Combo
-    from ..network import NetworkError, parse_layers
+    from ..network import MAX_CODEGEN_DEPTH, NetworkError, parse_layers
 
     chosen = (args.activation, args.output_activation, args.loss, args.layers)
     if all(a is None for a in chosen) and not args.bias:
         return None
     try:
-        layers = parse_layers(args.layers) if args.layers is not None else ()
+        layers = parse_layers(args.layers, MAX_CODEGEN_DEPTH) if args.layers is not None else ()
     except NetworkError as err:
         raise UsageError(f"derive codegen: {err}") from None
     depth = len(layers) - 1 if layers else 2

@@ -242,7 +242,10 @@ class NotationLatexPrinter(LatexPrinter):
             if coeff == -1:
                 return "-" + body
             return f"{self._print(coeff)} {body}"
-        parts = [self._paren(f) for f in sorted(sp.Mul.make_args(rest), key=_factor_rank)]
+        factors = sp.Mul.make_args(rest)
+        if any(f.is_Pow and f.exp.is_negative for f in factors):
+            return super()._print_Mul(expr)  # a fraction (SymPy's Pow prints 1/x through here)
+        parts = [self._paren(f) for f in sorted(factors, key=_factor_rank)]
         body = f" {self.notation.hadamard} ".join(parts)
         if coeff == -1:
             return "-" + body
