@@ -116,8 +116,11 @@ class Reader:
             return ("num", float(tok))
         if tok == r"\mathrm":
             tok = "".join(self.group())
-        if tok == "{":  # {w^{L}}^{T} and the like are not index form
-            raise ValueError("braced glyph")
+        if tok == "{":  # {h_{2}}'(a): a braced function name
+            self.pos -= 1
+            tok = "".join(self.group())
+            if self.peek() != "'":
+                raise ValueError("a braced glyph is not index form")
         sup, subs = None, ()
         while self.peek() in ("^", "_"):
             mark = self.pos

@@ -97,3 +97,12 @@ def test_a_deep_network_prints_past_the_letters():
     code, out, err = run("latex", "--layers", ",".join(["2"] * 17))
     assert code == 0, err
     assert r"\frac{\partial E}{\partial W^{(16)}_{kj}}" in out
+
+
+def test_the_readme_table_of_hidden_deltas_is_current():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- notations-delta:begin -->\n")[1].split("<!-- notations-delta")[0]
+    code, out, _ = run("notations", "--delta")
+    assert code == 0 and block == out

@@ -30,6 +30,7 @@ ACTS = {
 LOSSES = {
     "sse": lambda y, a: 0.5 * np.sum((y - a) ** 2),
 }
+ACTS["generic"] = ACTS["tanh"]
 
 
 class Oracle:
@@ -199,3 +200,111 @@ def test_doc004_harness_reads_the_notes_conventions():
         r"\Delta v_{ij}": (-ETA * o.gradW[1].T, "ij"),
     }
     assert check_lines(out, reader, checks) >= 3
+
+
+def letter_resolver(o: Oracle, outputs, weights, glyphs, letters, receiver_first, drop=""):
+    """Letters style: a node letter names the layer.  ``outputs``/``weights``: glyph ->
+    layer (None: by letter); ``glyphs``: net/delta/target glyphs; ``drop``: the
+    per-example index (Rumelhart's p), which a one-example check ignores."""
+
+    def resolve(glyph, sup, subs):
+        name = glyph if sup is None else f"{glyph}^{sup}"
+        subs = tuple(s for s in subs if s != drop)
+        if name == r"\eta":
+            return np.array(ETA), ()
+        if name == glyphs["target"]:
+            return o.y, subs
+        if name in weights:
+            layer = weights[name] or letters[subs[0] if receiver_first else subs[1]]
+            if "0" in subs:  # the bias as w_{j0} on x_0 = 1
+                return o.b[layer], tuple(s for s in subs if s != "0")
+            return (o.W[layer] if receiver_first else o.W[layer].T), subs
+        if not subs or subs[0] not in letters:
+            return None
+        layer = letters[subs[0]]
+        if name in outputs:
+            return o.a[layer], subs
+        if name == glyphs["net"]:
+            return o.z[layer], subs
+        if name == glyphs["delta"]:
+            return glyphs["sign"] * o.delta[layer], subs
+        return None
+
+    return resolve
+
+
+def test_mitchell_delta_is_minus_dE_dnet_and_biases_are_w_j0():
+    _, out, _ = run("latex", "--notation", "mitchell")
+    o = Oracle((3, 4, 2), ("sigmoid", "sigmoid"), "sse", bias=True)
+    letters = {"i": 0, "h": 1, "k": 2}
+    glyphs = {"target": "t", "net": "net", "delta": r"\delta", "sign": -1}
+    resolve = letter_resolver(o, {"x": 0, "o": None}, {"w": None}, glyphs, letters, True)
+    reader = Reader(resolve, funcs({r"\sigma": 0}, o.acts))
+    checks = {
+        r"\delta_{h}": (-o.delta[1], "h"),
+        r"\delta_{k}": (-o.delta[2], "k"),
+        r"\frac{\partial E_{d}}{\partial w_{kh}}": (o.gradW[2], "kh"),
+        r"\frac{\partial E_{d}}{\partial w_{hi}}": (o.gradW[1], "hi"),
+        r"\frac{\partial E_{d}}{\partial w_{h0}}": (o.gradb[1], "h"),
+        r"\Delta w_{hi}": (-ETA * o.gradW[1], "hi"),
+        r"\Delta w_{k0}": (-ETA * o.gradb[2], "k"),
+    }
+    assert check_lines(out, reader, checks) >= 9
+    assert r"\delta_{h} = -\frac{\partial E_{d}}{\partial \mathrm{net}_{h}}" in out
+
+
+def test_bishop_tanh_hidden_linear_outputs_delta_plus():
+    _, out, _ = run("latex", "--notation", "bishop")
+    o = Oracle((3, 4, 2), ("tanh", "identity"), "sse", bias=True)
+    letters = {"i": 0, "j": 1, "k": 2}
+    glyphs = {"target": "t", "net": "a", "delta": r"\delta", "sign": 1}
+    weights = {"w^(1)": 1, "w^(2)": 2}
+    resolve = letter_resolver(o, {"x": 0, "z": 1, "y": 2}, weights, glyphs, letters, True)
+    reader = Reader(resolve, funcs({"h": 0, "h_{2}": 1}, o.acts))
+    checks = {
+        r"\delta_{j}": (o.delta[1], "j"),
+        r"\delta_{k}": (o.delta[2], "k"),
+        r"\frac{\partial E_{n}}{\partial w^{(1)}_{ji}}": (o.gradW[1], "ji"),
+        r"\frac{\partial E_{n}}{\partial w^{(2)}_{kj}}": (o.gradW[2], "kj"),
+        r"\frac{\partial E_{n}}{\partial w^{(1)}_{j0}}": (o.gradb[1], "j"),
+        r"\Delta w^{(1)}_{ji}": (-ETA * o.gradW[1], "ji"),
+    }
+    assert check_lines(out, reader, checks) >= 8
+    assert r"\delta_{k} = \frac{\partial E_{n}}{\partial a_{k}}" in out
+    assert "= y_{k} - t_{k}" in out  # (5.54) with linear outputs
+
+
+def test_rumelhart_writes_the_pattern_index_on_every_quantity():
+    _, out, _ = run("latex", "--notation", "rumelhart")
+    o = Oracle((3, 4, 2), ("sigmoid", "sigmoid"), "sse", bias=False)
+    letters = {"i": 0, "j": 1, "k": 2}
+    glyphs = {"target": "t", "net": "net", "delta": r"\delta", "sign": -1}
+    resolve = letter_resolver(o, {"o": None}, {"w": None}, glyphs, letters, True, drop="p")
+    reader = Reader(resolve, funcs({"f": 0}, o.acts))
+    checks = {
+        r"\delta_{pj}": (-o.delta[1], "j"),
+        r"\delta_{pk}": (-o.delta[2], "k"),
+        r"\frac{\partial E_{p}}{\partial w_{ji}}": (o.gradW[1], "ji"),
+        r"\Delta w_{kj}": (-ETA * o.gradW[2], "kj"),
+    }
+    assert check_lines(out, reader, checks) >= 6
+    assert r"f'\left(\mathrm{net}_{pj}\right) \sum_{k} \delta_{pk} w_{kj}" in out
+
+
+def test_goodfellow_has_no_delta_only_gradients():
+    _, out, _ = run("latex", "--notation", "goodfellow", "--activation", "tanh")
+    assert r"\delta" not in out
+    o = Oracle((3, 4, 2), ("tanh", "tanh"), "sse", bias=True)
+    for label in ("1", "2"):  # (∇_{a^{(k)}} J)_i, read as one glyph G^{(k)}_i
+        out = out.replace(rf"\left(\nabla_{{a^{{({label})}}}} J\right)_{{", f"G^{{({label})}}_{{")
+    glyphs = {"a": "z", "h": "a", "W": "w", "b": "b", "G": "delta", "x": "x", "y": "y"}
+    glyphs[r"\eta"] = "eta"
+    resolve = label_resolver(o, glyphs, {"(1)": 1, "(2)": 2}, receiver_first=True)
+    reader = Reader(resolve, funcs({"f": 0}, o.acts))
+    checks = {
+        "G^{(1)}_{i}": (o.delta[1], "i"),
+        r"\frac{\partial J}{\partial W^{(1)}_{ij}}": (o.gradW[1], "ij"),
+        r"\frac{\partial J}{\partial b^{(2)}_{i}}": (o.gradb[2], "i"),
+        r"\Delta W^{(2)}_{ij}": (-ETA * o.gradW[2], "ij"),
+    }
+    assert check_lines(out, reader, checks) >= 5

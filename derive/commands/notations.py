@@ -12,6 +12,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PRESET",
         help="print a preset as a notation file (TOML) to start your own from",
     )
+    parser.add_argument(
+        "--delta",
+        action="store_true",
+        help="a Markdown table of the hidden-layer delta in every preset, as each prints it",
+    )
 
 
 _SIGN = {-1: "-dE/dnet", 1: "+dE/dnet", 0: "none (nabla)"}
@@ -57,7 +62,31 @@ def table() -> str:
     return "\n".join(lines) + "\n"
 
 
+def hidden_deltas() -> str:
+    """The hidden layer's error term in every preset, side by side (Markdown), each
+    derived for the network its text assumes and printed in its conventions."""
+    from dataclasses import replace
+
+    from ..derivation import derive
+    from ..notation import PRESETS, network_for
+    from ..printing.report_latex import equation_latex
+    from ..report import build
+
+    lines = ["| preset | hidden-layer error term, as the preset prints it |", "|---|---|"]
+    for n in PRESETS.values():
+        d = derive(network_for(n))
+        report = build(d, replace(n, show=(), last_form_only=False))
+        key = f"delta{d.depth - 1}"
+        (eq,) = [b for b in report.blocks if getattr(b, "key", "") == key]
+        eq = replace(eq, rhs=eq.rhs[:2])
+        lines.append(f"| `{n.name}` | ${equation_latex(report, eq)}$ |")
+    return "\n".join(lines) + "\n"
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.delta:
+        sys.stdout.write(hidden_deltas())
+        return 0
     if args.toml:
         from ..notation import preset
         from ..notation.files import to_toml

@@ -114,7 +114,91 @@ NIELSEN = Notation(
     bias_default=True,
 )
 
-_ALL = (DOC004, RASHID, DOC003, NIELSEN)
+MITCHELL = Notation(
+    name="mitchell",
+    title="T. Mitchell, Machine Learning: net_j, o_j, w_{ji}, t_k, delta = -dE_d/dnet",
+    source="T. Mitchell, Machine Learning (1997), ch. 4, Table 4.2 and section 4.5.3",
+    letters=("i", "h", "k"),
+    dummy="m",
+    index_sep="",
+    outputs=("x", "o", "o"),
+    weights=("w", "w"),
+    target="t",
+    activation=(r"\sigma", r"\sigma"),
+    loss_glyph="E",
+    example_index="d",
+    order=("const", "lr", "fprime", "error", "delta", "backsum", "weight", "input"),
+    conventions=Conventions(weight_order="receiver_first", bias="w0", index_base=1),
+    bias_default=True,
+)
+
+BISHOP = Notation(
+    name="bishop",
+    title="C. Bishop, PRML: a_j, z_j = h(a_j), w_{ji}, y_k, t_k, delta = +dE_n/da",
+    source="C. M. Bishop, Pattern Recognition and Machine Learning (2006), section 5.3.1-5.3.2",
+    letters=("i", "j", "k"),
+    dummy="m",
+    index_sep="",
+    outputs=("x", "z", "y"),
+    weights=("w^{(1)}", "w^{(2)}"),
+    net="a",
+    target="t",
+    activation=("h", "h"),
+    loss_glyph="E",
+    example_index="n",
+    activation_default="tanh",
+    output_activation_default="identity",
+    order=("const", "lr", "error", "fprime", "delta", "backsum", "weight", "input"),
+    conventions=Conventions(delta_sign=1, weight_order="receiver_first", bias="w0", index_base=1),
+    bias_default=True,
+)
+
+RUMELHART = Notation(
+    name="rumelhart",
+    title="Rumelhart, Hinton, Williams: net_pj, o_pj, w_ji, t_pj, delta_pj = -dE_p/dnet_pj",
+    source="D. Rumelhart, G. Hinton, R. Williams, Learning internal representations by error "
+    "propagation, PDP vol. 1 (1986), ch. 8 (the generalized delta rule); Nature 323 (1986)",
+    letters=("i", "j", "k"),
+    dummy="m",
+    index_sep="",
+    outputs=("o", "o", "o"),
+    weights=("w", "w"),
+    target="t",
+    loss_glyph="E",
+    example_index="p",
+    example_on="all",
+    conventions=Conventions(weight_order="receiver_first", index_base=1),
+)
+
+GOODFELLOW = Notation(
+    name="goodfellow",
+    title="Goodfellow, Bengio, Courville: a^(k) = b^(k) + W^(k) h^(k-1), h^(k) = f(a^(k)), "
+    "gradients nabla_a J",
+    source="I. Goodfellow, Y. Bengio, A. Courville, Deep Learning (2016), section 6.5.4, "
+    "Algorithms 6.3 and 6.4",
+    layers="labels",
+    label="^{(%s)}",
+    node_letters=("i", "j", "m"),
+    letters=(),
+    dummy="n",
+    index_sep="",
+    input="x",
+    outputs=("h",),
+    weights=("W",),
+    net="a",
+    target="y",
+    loss_glyph="J",
+    delta=r"\nabla",
+    delta_glyph="nabla",
+    activation=("f",),
+    hadamard=r"\odot",
+    activation_default="generic",
+    output_activation_default="generic",
+    conventions=Conventions(delta_sign=0, weight_order="receiver_first", index_base=1),
+    bias_default=True,
+)
+
+_ALL = (DOC004, RASHID, DOC003, NIELSEN, MITCHELL, BISHOP, RUMELHART, GOODFELLOW)
 
 PRESETS: dict[str, Notation] = {n.name: n for n in _ALL}
 

@@ -56,7 +56,8 @@ def _flip(node: object) -> tuple[int, object]:
         if not node.has(sp.Indexed):
             return 1, node
         expr = _negate_deltas(node)
-        if expr.could_extract_minus_sign():
+        coeff, _ = expr.as_coeff_Mul()
+        if coeff.is_negative:  # an explicit minus (-δ, -Σ, -∂E/∂O), never 1 - z^2
             return -1, -expr
         return 1, expr
     if isinstance(node, Factors):

@@ -127,6 +127,14 @@ class NotationLatexPrinter(LatexPrinter):
         if kind in (Kind.WEIGHT, Kind.UPDATE_WEIGHT) and receiver_first:
             indices = indices[::-1]
         subs = [self._index(i) for i in indices]
+        if kind in (Kind.BIAS, Kind.UPDATE_BIAS) and n.conventions.bias == "w0":
+            # a bias is the weight w_{j0} on a constant input x_0 = 1
+            weight = Q.Quantity(Kind.WEIGHT, q.layer)
+            name = n.symbol(weight, self._depth()) if n.layers == "labels" else None
+            name = name or n.weights[q.layer - 1]
+            if kind == Kind.UPDATE_BIAS:
+                name = r"\Delta " + name
+            subs = subs + ["0"] if receiver_first else ["0"] + subs
         if n.example_index and n.example_on == "all" and kind in _PER_EXAMPLE:
             subs.insert(0, n.example_index)
         if not subs:
@@ -192,6 +200,16 @@ class NotationLatexPrinter(LatexPrinter):
         if isinstance(inner, (sp.Symbol, sp.Indexed)) or isinstance(var, sp.IndexedBase):
             return rf"\frac{{\partial {self._print(inner)}}}{{\partial {self._print(var)}}}"
         return rf"\frac{{\partial}}{{\partial {self._print(var)}}} {self._paren(inner)}"
+
+    def _print_Pow(self, expr: sp.Pow) -> str:
+        """A power of a labelled quantity: ``\\left(a^{2}_{j}\\right)^{2}``, never the
+        double superscript ``a^{2}_{j}^{2}``."""
+        base = expr.base
+        if isinstance(base, sp.Indexed) and expr.exp.is_Integer and expr.exp > 0:
+            text = self._print(base)
+            if "^" in text:
+                return rf"\left({text}\right)^{{{self._print(expr.exp)}}}"
+        return super()._print_Pow(expr)
 
     def _print_Partial(self, node) -> str:
         return rf"\frac{{\partial {self._print(node.of)}}}{{\partial {self._print(node.wrt)}}}"
