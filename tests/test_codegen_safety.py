@@ -52,12 +52,33 @@ def load_text(text: str, path):
 
 
 @pytest.mark.parametrize("text", HOSTILE)
-def test_hostile_activation_text_is_refused_and_writes_nothing(text, tmp_path):
+def test_hostile_activation_text_never_reaches_a_module(text, tmp_path):
+    """Refused in one line, or printed from its parsed form: never pasted into the module."""
     out = tmp_path / "out"
     done = codegen("-a", text, "--out", str(out), cwd=tmp_path)
-    assert done.returncode == 2
-    assert done.stderr.startswith("derive codegen: error: ") and done.stderr.count("\n") == 1
-    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == []
+    if done.returncode == 2:
+        assert done.stderr.startswith("derive codegen: error: ") and done.stderr.count("\n") == 1
+        assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == []
+        return
+    assert done.returncode == 0, done.stderr
+    (path,) = out.iterdir()
+    source = path.read_text(encoding="utf-8")
+    compile(source, str(path), "exec")  # valid Python
+    assert "pwned" not in source and "#" not in source.splitlines()[0].split("`")[1]
+    watched = tmp_path / "cwd"
+    watched.mkdir()
+    script = (
+        "import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('m', {str(path)!r})\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "print(m.ACTIVATION)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=watched, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "(x)"  # the expression as parsed: the comment is gone
+    assert list(watched.iterdir()) == []  # importing created no file
 
 
 def test_the_module_holds_the_expression_as_parsed_not_as_typed(tmp_path):
