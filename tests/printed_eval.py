@@ -21,6 +21,7 @@ named without indices) an index-1 quantity is the column vector of its layer.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -210,6 +211,16 @@ class Reader:
         wl = self.m.weight_layer(name)
         if wl is not None:
             return st["params"][self.m._param("W", wl)]
+        labelled = re.fullmatch(r"(delta|net|O|b)\^\((\d+)\)", name)
+        if labelled:  # a layer's vector named by its label: delta^{(2)}
+            kind, layer = labelled[1], int(labelled[2])
+            if kind == "delta":
+                vec = self.delta(layer)
+            elif kind == "b":
+                vec = st["params"][self.m._param("b", layer)]
+            else:
+                vec = st[(kind, layer)]
+            return np.asarray(vec, dtype=float).reshape(-1, 1)
         if name.startswith("Delta "):
             wl = self.m.weight_layer(name[6:])
             if wl is not None:
@@ -273,9 +284,14 @@ class Reader:
         return 1 if len(set(acts)) > 1 and self.m.depth == 2 else 0
 
     def apply_f(self, layer: int, arg, at, st, vector, prime: bool):
-        if not (isinstance(arg, sp.Indexed) and str(arg.base) == "net"):
+        if isinstance(arg, sp.Symbol) and arg.name.startswith("net^("):
+            arg_layer = int(arg.name[5:-1])
+            if not vector:
+                raise Unreadable("a layer's net vector in an index line")
+        elif isinstance(arg, sp.Indexed) and str(arg.base) == "net":
+            arg_layer = self.m.layer_of(arg.indices[0])
+        else:
             raise Unreadable(f"f of {arg}")
-        arg_layer = self.m.layer_of(arg.indices[0])
         if layer and layer != arg_layer:
             # f^{(l)} names layer l's activation: applied to another layer's net it is
             # that activation anyway (the printed name decides)
@@ -301,6 +317,7 @@ class Reader:
             prime = name.startswith("f'")
             layer = int(name.split("^(")[1].rstrip(")")) if "^(" in name else 0
             nets = [a for a in args if isinstance(a, sp.Indexed) and str(a.base) == "net"]
+            nets += [a for a in args if isinstance(a, sp.Symbol) and a.name.startswith("net^(")]
             if len(nets) != 1:
                 raise Unreadable(f"which net is {name} applied to in {expr}")
             args.remove(nets[0])
@@ -342,6 +359,16 @@ class Reader:
         if isinstance(inner, sp.Function) and inner.func.__name__ in ("f", "g"):
             layer = self.f_layer(inner.func.__name__)
             return self.apply_f(layer, inner.args[0], at, st, vector, prime=True)
+        if vector and inner == sp.Symbol("E") and isinstance(var, sp.Symbol):
+            wl = self.m.weight_layer(var.name)
+            if wl is not None:  # the gradient matrix
+                return self.grad_matrix(wl)
+            bias = re.fullmatch(r"b\^\((\d+)\)", var.name)
+            if bias and self.m.bias:
+                layer = int(bias[1])
+                n = self.m.widths[layer]
+                grad = [self.m.fd(lambda s: s["E"], ("b", layer, (q,))) for q in range(n)]
+                return np.array(grad).reshape(-1, 1)
         if vector:
             raise Unreadable("a derivative in a matrix line")
         target = self.target(var, at)
@@ -353,6 +380,8 @@ def _is_vector_line(lhs, rhs, model: Model) -> bool:
     names = {str(s) for e in (lhs, rhs) for s in e.atoms(sp.Symbol) - inside}
     if any(model.weight_layer(n) is not None or n.startswith("Delta ") for n in names):
         return True
+    if any(re.fullmatch(r"(delta|net|O|b)\^\(\d+\)", n) for n in names):
+        return True  # a layer's whole vector, named by its label
     funcs = {f.func.__name__ for e in (lhs, rhs) for f in e.atoms(sp.Function)}
     return bool(funcs & {"hadamard", "transpose"})
 
@@ -378,12 +407,27 @@ def check_text(text: str, model: Model, markdown: bool = False) -> Tally:
             if rel.op not in ("=",):
                 tally.approximate += 1
                 continue
+            pairs = [(rel.lhs, rel.rhs)]
             if "(l)" in rel.source or "(l+1)" in rel.source:
-                tally.general += 1  # a general layer l: no numbers to put in
-                continue
+                tally.general += 1  # a general layer l: checked at every concrete layer
+                pairs = [
+                    (lhs, rhs)
+                    for lhs, rhs in zip(
+                        instances(rel.lhs, model.depth), instances(rel.rhs, model.depth)
+                    )
+                ]
+            for pair in pairs:
+                _check_relation(pair, rel.source, model, reader, tally, fns)
+    return tally
+
+
+def _check_relation(pair, source, model, reader, tally, fns) -> None:
+    rel_lhs, rel_rhs = pair
+    if True:
+        if True:
             try:
-                lhs = parse_latex(rel.lhs, layer_bases=LAYER_BASES, functions=fns)
-                rhs = parse_latex(rel.rhs, layer_bases=LAYER_BASES, functions=fns)
+                lhs = parse_latex(rel_lhs, layer_bases=LAYER_BASES, functions=fns)
+                rhs = parse_latex(rel_rhs, layer_bases=LAYER_BASES, functions=fns)
                 vector = _is_vector_line(lhs, rhs, model)
                 bound = {lim[0] for e in lhs.atoms(sp.Sum) for lim in e.limits}
                 free = sorted(
@@ -404,12 +448,24 @@ def check_text(text: str, model: Model, markdown: bool = False) -> Tally:
                         raise Unreadable(f"shapes {a.shape} and {b.shape}")
                     scale = max(1.0, float(np.max(np.abs(a))), float(np.max(np.abs(b))))
                     if not np.all(np.abs(a - b) <= 1e-5 * scale):
-                        tally.failed.append((rel.source, at, a.ravel()[:3], b.ravel()[:3]))
+                        tally.failed.append((source, at, a.ravel()[:3], b.ravel()[:3]))
                         break
                 else:
                     tally.held += 1
             except Unreadable as err:
-                tally.unreadable.append((rel.source, str(err)))
+                tally.unreadable.append((source, str(err)))
             except Exception as err:  # a parse error is unreadable too
-                tally.unreadable.append((rel.source, f"{type(err).__name__}: {err}"))
-    return tally
+                tally.unreadable.append((source, f"{type(err).__name__}: {err}"))
+
+
+def instances(source: str, depth: int) -> list[str]:
+    """A relation about a general layer l, at every layer it speaks of (l = 1 .. L-1
+    when it names l+1); a batch form (Delta^{(l)}, rows) gives none."""
+    if r"\Delta^{(" in source or r"\text{rows}" in source:
+        return []
+    top = depth - 1 if "(l+1)" in source else depth
+    out = []
+    for layer in range(1, top + 1):
+        text = source.replace("(l+1)", f"({layer + 1})").replace("(l-1)", f"({layer - 1})")
+        out.append(text.replace("(l)", f"({layer})"))
+    return out
