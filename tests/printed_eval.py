@@ -190,7 +190,18 @@ class Reader:
             if name == "transpose":
                 (a,) = (ev(arg) for arg in expr.args)
                 return np.transpose(a)
-            fns = {"exp": np.exp, "log": np.log, "tanh": np.tanh, "sqrt": np.sqrt}
+            fns = {
+                "exp": np.exp,
+                "log": np.log,
+                "tanh": np.tanh,
+                "sqrt": np.sqrt,
+                "cos": np.cos,
+                "sin": np.sin,
+                "atan": np.arctan,
+                "Abs": np.abs,
+                "cosh": np.cosh,
+                "sinh": np.sinh,
+            }
             if name in fns:
                 (a,) = (ev(arg) for arg in expr.args)
                 return fns[name](a)
@@ -395,9 +406,11 @@ class Tally:
     approximate: int = 0
 
 
-def check_text(text: str, model: Model, markdown: bool = False) -> Tally:
+def check_text(
+    text: str, model: Model, markdown: bool = False, reader: Reader | None = None
+) -> Tally:
     """Evaluate every printed relation of ``text``; return what held."""
-    reader = Reader(model)
+    reader = reader or Reader(model)
     tally = Tally()
     fns = FUNCTIONS
     for formula in find_formulas(text, markdown=markdown):
