@@ -19,7 +19,6 @@ The results are :class:`~derive.display.Equation` objects; every printer
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import sympy as sp
 
@@ -265,15 +264,7 @@ def _sc_factors(form: Factors, sc) -> Factors:
 
 
 def derive(network: Network) -> Derivation:
-    """Derive δ of every layer and ∂E/∂ of every parameter, in index form.
-
-    A network is derived once per process (the result is immutable data): the
-    LaTeX, Markdown, HTML and code printers of one network share it."""
-    return _derive(network)
-
-
-@lru_cache(maxsize=128)
-def _derive(network: Network) -> Derivation:
+    """Derive δ of every layer and ∂E/∂ of every parameter, in index form."""
     L = network.depth
     eqs: list[Equation] = []
     deltas: dict[int, sp.Expr] = {}

@@ -15,12 +15,14 @@ printed in the terminal summary (tests/conftest.py).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import random
 
 import pytest
 
+from derive import derivation
 from tests.helpers import run_cli
 from tests.printed_eval import Model, Reader, check_text
 
@@ -87,6 +89,15 @@ RAN: list[int] = []
 def _id(net: tuple) -> str:
     hidden, output, loss, depth, bias = net
     return f"{hidden}-{output}-{loss}-L{depth}" + ("-bias" if bias else "")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _derive_each_network_once():
+    """The four printouts of a network share one derivation (it is immutable data)."""
+    original = derivation.derive
+    derivation.derive = functools.cache(original)
+    yield
+    derivation.derive = original
 
 
 @pytest.mark.parametrize("net", NETWORKS, ids=_id)
