@@ -56,7 +56,7 @@ DEEP = [
     C.Combo("sigmoid,tanh,leaky_relu", "sigmoid", "bce", (3, 3, 4, 3, 2), bias=False),
 ]
 
-USER = [
+USER = [C.Combo("exp", "identity", "sse"), C.Combo("exp", "sigmoid", "bce")] + [
     C.Combo(expr, out, loss)
     for expr in (
         "x/(1+abs(x))",
