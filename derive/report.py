@@ -204,8 +204,12 @@ def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "e
             blocks.append(Heading("output_layer" if n == 0 else "hidden_layer"))
         add(keys)
     if show is None or "matrix" in show:
-        blocks.append(Heading("matrix"))
-        blocks.extend(matrix_equations(d))
+        matrices = matrix_equations(d)
+        rows = notation.conventions.layout == "row"
+        blocks.append(Heading("matrix_rows" if rows else "matrix"))
+        if rows:  # the text's vectors are rows, a batch one sample per row
+            matrices = tuple(Batch(eq) for eq in matrices)
+        blocks.extend(matrices)
     if d.depth > 2:
         blocks.append(Heading("recurrence"))
         blocks.extend(recurrence_equations(d))

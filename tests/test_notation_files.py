@@ -106,3 +106,12 @@ def test_the_readme_table_of_hidden_deltas_is_current():
     block = readme.split("<!-- notations-delta:begin -->\n")[1].split("<!-- notations-delta")[0]
     code, out, _ = run("notations", "--delta")
     assert code == 0 and block == out
+
+
+def test_the_readme_table_of_presets_is_current():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- notations-table:begin -->\n")[1].split("<!-- notations-table")[0]
+    code, out, _ = run("notations")
+    assert code == 0 and block == f"```\n$ python -m derive notations\n{out}```\n"

@@ -31,6 +31,9 @@ LOSSES = {
     "sse": lambda y, a: 0.5 * np.sum((y - a) ** 2),
 }
 ACTS["generic"] = ACTS["tanh"]
+ACTS["relu"] = (lambda z: np.maximum(z, 0), lambda z: np.where(z > 0, 1.0, 0.0))
+ACTS["softmax"] = (lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(), None)
+LOSSES["ce"] = lambda y, a: -np.sum(y * np.log(a))
 
 
 class Oracle:
@@ -49,6 +52,8 @@ class Oracle:
         }
         self.x = rng.normal(size=sizes[0])
         self.y = rng.uniform(0.1, 0.9, size=sizes[-1])
+        if loss == "ce":  # one-hot targets
+            self.y = np.eye(sizes[-1])[1]
         self.z, self.a = self.forward(self.W, self.b)
         self.delta = {l: self.dE_dz(l) for l in range(1, self.L + 1)}
         self.gradW = {l: self.fd(self.W, l) for l in self.W}
@@ -308,3 +313,50 @@ def test_goodfellow_has_no_delta_only_gradients():
         r"\Delta W^{(2)}_{ij}": (-ETA * o.gradW[2], "ij"),
     }
     assert check_lines(out, reader, checks) >= 5
+
+
+def test_cs231n_code_names_row_vectors_softmax():
+    _, out, _ = run("latex", "--notation", "cs231n")
+    out = out.replace(r"\mathrm{step\_size}", r"\eta")
+    o = Oracle((3, 4, 2), ("relu", "softmax"), "ce", bias=True, seed=3)
+    letters = {"i": 0, "j": 1, "k": 2}
+    table = {
+        "X": o.a,
+        "hidden": o.a,
+        "probs": o.a,
+        "h": o.z,
+        "scores": o.z,
+        "dh": o.delta,  # dscores = +dL/dscores
+        "dscores": o.delta,
+        "b": o.b,
+        "b2": o.b,
+    }
+
+    def resolve(glyph, sup, subs):
+        if sup is not None:
+            return None
+        if glyph == r"\eta":
+            return np.array(ETA), ()
+        if glyph == "y" and subs:
+            return o.y, subs
+        if glyph in ("W", "W2"):  # X W: rows are the sender's nodes
+            return o.W[1 if glyph == "W" else 2].T, subs
+        if glyph in table and subs:
+            return table[glyph][letters[subs[0].rstrip("'")]], subs
+        return None
+
+    reader = Reader(resolve, {"ReLU'": ACTS["relu"][1]})
+    checks = {
+        r"\mathrm{dscores}_{k}": (o.delta[2], "k"),
+        r"\mathrm{dh}_{j}": (o.delta[1], "j"),
+        r"\mathrm{dW2}_{jk}": (o.gradW[2].T, "jk"),
+        r"\mathrm{dW}_{ij}": (o.gradW[1].T, "ij"),
+        r"\mathrm{db2}_{k}": (o.gradb[2], "k"),
+        r"\Delta W_{ij}": (-ETA * o.gradW[1].T, "ij"),
+    }
+    assert check_lines(out, reader, checks) >= 7
+    assert (
+        r"\mathrm{dh} = \mathrm{ReLU}'\left(h\right) \circ \left(\mathrm{dscores} {\mathrm{W2}}^{T}"
+        not in out
+    )
+    assert r"\mathrm{hidden}^{T} \mathrm{dscores}" in out  # dW2 = hidden.T dscores, a batch

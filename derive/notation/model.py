@@ -30,8 +30,8 @@ UPDATES = ("descent", "absorb_constant")
 
 
 def upright(glyph: str) -> str:
-    """A multi-letter name (net, scores) is one upright name, not a product of letters."""
-    return rf"\mathrm{{{glyph}}}" if len(glyph) > 1 and glyph.isalpha() else glyph
+    """A multi-letter name (net, scores, W2) is one upright name, not a product of letters."""
+    return rf"\mathrm{{{glyph}}}" if len(glyph) > 1 and glyph.isalnum() else glyph
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,16 @@ class Notation:
     """The text's network has biases."""
     hadamard: str = r"\circ"
     """The elementwise product (⊙ in Nielsen)."""
+    nets: tuple[str, ...] = ()
+    """Letters style: a name per layer for the pre-activations (CS231n's scores)."""
+    deltas: tuple[str, ...] = ()
+    """Letters style: a name per layer for the error terms (dhidden, dscores)."""
+    biases: tuple[str, ...] = ()
+    """Letters style: a name per layer for the biases (b, b2)."""
+    grad_prefix: str = ""
+    """Gradients written as code names: "d" prints ∂L/∂W2 as dW2."""
+    vector_subscripts: bool = True
+    """Whole-layer vectors carry their layer's letter (O_j) or not (hidden)."""
     hidden_activation: str = ""
     """Another glyph for the hidden layers' activation (Bishop's h; outputs keep theirs)."""
 
@@ -200,11 +210,16 @@ class Notation:
                 return r"\Delta " + self.labelled("b", layer, depth)
             return self.labelled(glyph, layer, depth)
         if kind in (Kind.INPUT, Kind.OUTPUT):
-            return self.outputs[layer]
+            return upright(self.outputs[layer])
         if kind == Kind.WEIGHT:
-            return self.weights[layer - 1]
+            return upright(self.weights[layer - 1])
+        per_layer = {Kind.PREACT: self.nets, Kind.DELTA: self.deltas, Kind.BIAS: self.biases}
+        if per_layer.get(kind):
+            return upright(per_layer[kind][layer - 1])
         if kind == Kind.UPDATE_WEIGHT:
-            return r"\Delta " + self.weights[layer - 1]
+            return r"\Delta " + upright(self.weights[layer - 1])
+        if kind == Kind.UPDATE_BIAS and self.biases:
+            return r"\Delta " + upright(self.biases[layer - 1])
         return upright(self.glyph(kind))
 
     def letter(

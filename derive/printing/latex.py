@@ -71,8 +71,10 @@ class NotationLatexPrinter(LatexPrinter):
         if n.layers == "labels":
             return n.symbol(q, self._depth())
         if kind in (Kind.INPUT, Kind.OUTPUT):
-            return (n.vectors or n.outputs)[layer] if vector else n.outputs[layer]
-        if kind == Kind.PREACT:
+            return upright((n.vectors or n.outputs)[layer] if vector else n.outputs[layer])
+        if kind in (Kind.PREACT, Kind.DELTA, Kind.BIAS, Kind.WEIGHT, Kind.UPDATE_BIAS):
+            if kind != Kind.PREACT or n.nets:
+                return n.symbol(q, self._depth())
             return upright(n.net)
         if kind == Kind.ERROR:
             return n.matrix_error if vector else n.error
@@ -118,6 +120,8 @@ class NotationLatexPrinter(LatexPrinter):
             indices = [i for i in indices if i != 0]
         vector = self._settings["vector_mode"]
         if vector and (q is None or q.symbolic or n.layers == "labels"):
+            return name
+        if vector and not n.vector_subscripts:
             return name
         if vector and kind != Kind.WEIGHT:
             # a vector is named by its layer's letter (O_j, \delta_k)
@@ -197,6 +201,9 @@ class NotationLatexPrinter(LatexPrinter):
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         (var,) = expr.variables
         inner = expr.expr
+        code = self._code_gradient(inner, var)
+        if code is not None:
+            return code
         if isinstance(inner, (sp.Symbol, sp.Indexed)) or isinstance(var, sp.IndexedBase):
             return rf"\frac{{\partial {self._print(inner)}}}{{\partial {self._print(var)}}}"
         return rf"\frac{{\partial}}{{\partial {self._print(var)}}} {self._paren(inner)}"
@@ -211,7 +218,25 @@ class NotationLatexPrinter(LatexPrinter):
                 return rf"\left({text}\right)^{{{self._print(expr.exp)}}}"
         return super()._print_Pow(expr)
 
+    def _code_gradient(self, inner, var) -> str | None:
+        """∂L/∂W2_{jk} as code writes it, dW2_{jk} (a notation with ``grad_prefix``)."""
+        n = self.notation
+        q = Q.quantity_of(var)
+        if not n.grad_prefix or not Q.kind_is(inner, Kind.LOSS) or q is None:
+            return None
+        if q.kind not in (Kind.WEIGHT, Kind.BIAS) or q.symbolic:
+            return None
+        name = n.symbol(q, self._depth())
+        plain = name.removeprefix(r"\mathrm{").removesuffix("}")
+        code = rf"\mathrm{{{n.grad_prefix}{plain}}}"
+        if isinstance(var, sp.IndexedBase) or self._settings["vector_mode"]:
+            return code
+        return code + self._print(var)[len(name) :]
+
     def _print_Partial(self, node) -> str:
+        code = self._code_gradient(node.of, node.wrt)
+        if code is not None:
+            return code
         return rf"\frac{{\partial {self._print(node.of)}}}{{\partial {self._print(node.wrt)}}}"
 
     def _print_Sum(self, expr: sp.Sum) -> str:
@@ -308,7 +333,7 @@ class NotationLatexPrinter(LatexPrinter):
         elif n.layers == "labels":
             name = n.symbol(q, self._depth())
         else:
-            name = (n.matrix_weights or n.weights)[q.layer - 1]
+            name = upright((n.matrix_weights or n.weights)[q.layer - 1])
         if _receiver_rows(n):  # the text's matrix is the transpose of ours
             transpose = not transpose
         return _sup_t(name) if transpose else name

@@ -37,7 +37,7 @@ def equation_latex(report: Report, item: Equation | Step, align: bool = False) -
 
 def caption(report: Report, item, lang: str) -> str | None:
     if isinstance(item, Batch):
-        return say("batch", lang)
+        return None if report.notation.conventions.layout == "row" else say("batch", lang)
     key = item.rule if isinstance(item, Step) else getattr(item, "note", "")
     if not key:
         return None
