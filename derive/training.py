@@ -17,7 +17,9 @@ book's MNIST CSV (label, then 784 pixels, a line) can be read instead.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import os
+import stat
 import sys
 import tempfile
 import time
@@ -29,6 +31,24 @@ from types import ModuleType
 import numpy as np
 
 from .errors import InputError
+
+DEFAULT_ETA = {
+    "sigmoid": 0.3,
+    "softmax": 0.3,
+    "softplus": 0.1,
+    "relu": 0.1,
+    "leaky_relu": 0.1,
+    "tanh": 0.03,
+    "identity": 0.01,
+}
+"""A learning rate that trains the digits to over 90 % in 10 epochs, per activation
+(measured: tanh and relu collapse to chance at 0.3).  A network takes the smallest
+of its activations'; an expression of the user's takes :data:`EXPRESSION_ETA`."""
+EXPRESSION_ETA = 0.03
+MEMORY_BUDGET = 2 << 30
+"""Bytes the weights, their copies and one forward pass over the data may take."""
+MAX_HIDDEN = 100_000
+MAX_EPOCHS = 1000
 
 LOW, HIGH = 0.01, 0.99
 """The book's target values (and the lower end of the scaled inputs)."""
@@ -95,13 +115,33 @@ def read_csv(path: Path, pixels: int = 784) -> tuple[np.ndarray, np.ndarray]:
     """
     rows, labels = [], []
     try:
-        fh = open(path, encoding="utf-8")
+        fh = open(path, "rb")
     except OSError as err:
         raise DataError(f"cannot read {path}: {err.strerror}") from None
+    limit = 16 * (pixels + 1) + 64
     with fh:
-        for number, line in enumerate(fh, start=1):
+        for number in itertools.count(1):
+            raw = fh.readline(limit)
+            if not raw:
+                break
+            if len(raw) == limit and not raw.endswith(b"\n"):
+                raise DataError(
+                    f"{path}: line {number} is longer than {limit} bytes: not the book's "
+                    "MNIST CSV (a label, then 784 pixel values, a line)"
+                )
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise DataError(
+                    f"{path}: line {number} is not UTF-8 text; "
+                    "expected the book's MNIST CSV (a label, then 784 pixel values, a line)"
+                ) from None
+            if "\x00" in line:
+                raise DataError(f"{path}: line {number} has a NUL byte: not a CSV text file")
             if not line.strip():
                 continue
+            if not rows and _is_header(line):
+                continue  # a header row such as "label,pixel0,pixel1,..."
             fields = line.strip().split(",")
             where = f"{path}: line {number}"
             if len(fields) != pixels + 1:
@@ -129,6 +169,12 @@ def read_csv(path: Path, pixels: int = 784) -> tuple[np.ndarray, np.ndarray]:
     return scale(np.array(rows), 255.0), np.array(labels, dtype=np.intp)
 
 
+def _is_header(line: str) -> bool:
+    """A line of names, not numbers: its first field has a letter."""
+    first = line.split(",", 1)[0].strip().strip('"')
+    return any(ch.isalpha() for ch in first)
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -150,22 +196,44 @@ def generated_module(
 ) -> ModuleType:
     """The NumPy module :mod:`derive.codegen` renders for these options, imported.
 
-    It is rendered into a temporary directory and imported from there, so the
-    code that trains is exactly the code ``python -m derive codegen`` writes.
+    It is rendered in memory and executed as a module of its own, so the code
+    that trains is exactly the code ``python -m derive codegen`` writes, and
+    nothing is read from (or written to) the current directory.
     """
     from . import codegen
 
     combo = codegen.Combo(activation, output_activation or activation, loss)
     text = codegen.render(combo)
-    with tempfile.TemporaryDirectory(prefix="derive-train-") as tmp:
-        path = Path(tmp) / combo.filename
-        path.write_text(text, encoding="utf-8")
-        name = f"derive_generated_{combo.filename[:-3]}"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+    name = f"derive_generated_{combo.filename[:-3]}"
+    module = ModuleType(name)
+    module.__file__ = f"<derive: {combo.command}>/{combo.filename}"
+    exec(compile(text, module.__file__, "exec"), module.__dict__)  # our render, not user text
     module.COMBO = combo
+    module.SOURCE = text
     return module
+
+
+def default_eta(*activations: str) -> float:
+    """The default learning rate for a network of these activations (names or expressions)."""
+    return min(DEFAULT_ETA.get(a, EXPRESSION_ETA) for a in activations)
+
+
+def memory_needed(inputs: int, hidden: int, samples: int) -> int:
+    """Bytes ``train`` allocates at most: weights of two rules with their copies,
+    and the hidden layer of one forward pass over every sample (float64)."""
+    weights = (inputs + CLASSES) * hidden * 8
+    return 8 * weights + 2 * samples * (hidden + CLASSES) * 8
+
+
+def check_budget(inputs: int, hidden: int, samples: int) -> None:
+    from .errors import BudgetError
+
+    need = memory_needed(inputs, hidden, samples)
+    if need > MEMORY_BUDGET:
+        raise BudgetError(
+            f"--hidden {hidden} would need about {need / 2**30:.1f} GiB for "
+            f"{samples} samples of {inputs} inputs (the budget is {MEMORY_BUDGET / 2**30:g} GiB)"
+        )
 
 
 def initial_weights(inputs: int, hidden: int, outputs: int, seed: int):
@@ -218,6 +286,14 @@ class History:
     """Test accuracy after each epoch."""
     seconds: list[float] = field(default_factory=list)
     """Time of each epoch's updates."""
+    cosine: list[float] = field(default_factory=list)
+    """After each epoch: cosine between the book's hidden-layer step and the exact one."""
+    ratio: list[float] = field(default_factory=list)
+    """After each epoch: length of the book's hidden-layer step / the exact one's."""
+
+
+class DivergedError(InputError):
+    """Training blew up or collapsed to chance: the message says what to try."""
 
 
 def accuracy(module: ModuleType, x: np.ndarray, labels: np.ndarray, v, w) -> float:
@@ -235,6 +311,48 @@ def batches(n: int, size: int, rng: np.random.Generator) -> Iterable[np.ndarray]
     return [order[start : start + size] for start in range(0, n, size)]
 
 
+def step_of(update: Callable, x: np.ndarray, d: np.ndarray, v, w) -> tuple[np.ndarray, ...]:
+    """The change one batch update makes to copies of ``v, w`` (η = 1, batch mean)."""
+    v1, w1 = v.copy(), w.copy()
+    update(x, d, v1, w1, 1.0 / len(x))
+    return v1 - v, w1 - w
+
+
+def compare_steps(module: ModuleType, book: Callable, x, d, v, w) -> tuple[float, float]:
+    """Cosine and length ratio of the book's hidden-layer step against the exact
+    gradient step, on the same batch at the same weights.  (The output layer's
+    step is the same in both rules.)"""
+    exact_v, _ = step_of(module.update, x, d, v, w)
+    book_v, _ = step_of(book, x, d, v, w)
+    a, b = exact_v.ravel(), book_v.ravel()
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    if na == 0 or nb == 0 or not (np.isfinite(na) and np.isfinite(nb)):
+        return float("nan"), float("nan")
+    return float(a @ b / (na * nb)), nb / na
+
+
+def _stalled(module, history: History, x, d, v, w) -> str:
+    """Why a network at chance will not recover ('' when it is merely slow): the loss
+    stopped changing, or the gradient step vanished (saturated units)."""
+    if len(history.loss) > 1 and history.loss[-1] == history.loss[-2]:
+        return "the loss stopped changing (saturated units)"
+    step = np.concatenate([s.ravel() for s in step_of(module.update, x, d, v, w)])
+    scale = np.linalg.norm(np.concatenate([v.ravel(), w.ravel()]))
+    norm = np.linalg.norm(step)
+    if not np.isfinite(norm) or norm <= 1e-12 * max(scale, 1.0):
+        return "the gradient vanished (saturated units)"
+    return ""
+
+
+def _advice(eta: float, module: ModuleType) -> str:
+    acts = [a.name for a in module.COMBO.network().activations]
+    suggestion = min(eta / 10, default_eta(*acts))
+    return (
+        f"try a smaller --eta such as {suggestion:g} (the default for "
+        f"{'/'.join(dict.fromkeys(acts))} is {default_eta(*acts):g})"
+    )
+
+
 def train(
     module: ModuleType,
     data: Data,
@@ -247,71 +365,181 @@ def train(
     rule: str = "exact",
     progress: Callable | None = None,
     report: Callable[[str], None] | None = None,
+    compare: int = 256,
 ) -> History:
     """Stochastic gradient descent: ``batch`` samples a step, the step is eta times the
     batch's mean (batch 1 is the book's sample-by-sample training).
 
     ``progress(iterable, desc)`` wraps each epoch's batches (a tqdm bar);
     ``report(line)`` receives one line per epoch.  Same seed, same start and
-    same sample order for both rules.
+    same sample order for both rules.  After each epoch the book's hidden-layer
+    step is compared with the exact one on the first ``compare`` training
+    samples (not with a softmax output, where the book's rule does not apply).
+
+    Raises :class:`DivergedError` when the weights overflow, when the loss rises
+    above its starting value, or when the test accuracy is at chance and the
+    loss stops changing or the gradient vanishes.
     """
-    update = module.update if rule == "exact" else book_update(module)
+    vector_output = module.COMBO.network().activations[-1].vector
+    book = None if vector_output else book_update(module)
+    update = module.update if rule == "exact" else book
     d_train = targets(data.labels_train)
     v, w = initial_weights(data.inputs, hidden, CLASSES, seed)
     rng = np.random.default_rng(seed + 1)
     history = History(rule)
     x = data.x_train
-    for epoch in range(1, epochs + 1):
-        steps = batches(len(x), batch, rng)
-        if progress is not None:
-            steps = progress(steps, f"{rule} {epoch}/{epochs}")
-        start = time.perf_counter()
-        for rows in steps:
-            if len(rows) == 1:
-                update(x[rows[0]], d_train[rows[0]], v, w, eta)
-            else:
-                update(x[rows], d_train[rows], v, w, eta / len(rows))
-        history.seconds.append(time.perf_counter() - start)
-        if not (np.isfinite(v).all() and np.isfinite(w).all()):
-            raise FloatingPointError(
-                f"the weights overflowed in epoch {epoch}; try a smaller --eta"
-            )
-        history.loss.append(meanloss_of(module, x, d_train, v, w))
-        history.accuracy.append(accuracy(module, data.x_test, data.labels_test, v, w))
-        if report is not None:
-            report(
-                f"{'exact gradient' if rule == 'exact' else 'book rule':>14}  "
-                f"epoch {epoch:>{len(str(epochs))}}/{epochs}  "
-                f"loss {history.loss[-1]:.4f}  test accuracy {history.accuracy[-1]:.4f}  "
-                f"({history.seconds[-1]:.2f} s)"
-            )
+    sample_x, sample_d = x[:compare], d_train[:compare]
+    with np.errstate(all="ignore"):  # overflow is detected below and reported as advice
+        start_loss = meanloss_of(module, x, d_train, v, w)
+        for epoch in range(1, epochs + 1):
+            steps = batches(len(x), batch, rng)
+            if progress is not None:
+                steps = progress(steps, f"{rule} {epoch}/{epochs}")
+            start = time.perf_counter()
+            for rows in steps:
+                if len(rows) == 1:
+                    update(x[rows[0]], d_train[rows[0]], v, w, eta)
+                else:
+                    update(x[rows], d_train[rows], v, w, eta / len(rows))
+            history.seconds.append(time.perf_counter() - start)
+            if not (np.isfinite(v).all() and np.isfinite(w).all()):
+                raise DivergedError(
+                    f"training diverged: the weights overflowed in epoch {epoch} "
+                    f"with eta {eta:g}; {_advice(eta, module)}"
+                )
+            history.loss.append(meanloss_of(module, x, d_train, v, w))
+            history.accuracy.append(accuracy(module, data.x_test, data.labels_test, v, w))
+            if not history.loss[-1] < start_loss:
+                raise DivergedError(
+                    f"training diverged: the loss rose from {start_loss:.4g} (the starting "
+                    f"weights') to {history.loss[-1]:.4g} in epoch {epoch} (test accuracy "
+                    f"{history.accuracy[-1]:.3f}) with eta {eta:g}; {_advice(eta, module)}"
+                )
+            if history.accuracy[-1] <= 1.5 / CLASSES:
+                why = _stalled(module, history, sample_x, sample_d, v, w)
+                if why:
+                    raise DivergedError(
+                        f"training collapsed: test accuracy {history.accuracy[-1]:.3f} "
+                        f"(chance is {1 / CLASSES:g}) after epoch {epoch}, and {why}, "
+                        f"with eta {eta:g}; {_advice(eta, module)}"
+                    )
+            if book is not None:
+                cosine, ratio = compare_steps(module, book, sample_x, sample_d, v, w)
+                history.cosine.append(cosine)
+                history.ratio.append(ratio)
+            if report is not None:
+                compared = (
+                    f"  book/exact hidden step: cos {history.cosine[-1]:.3f}, "
+                    f"length x{history.ratio[-1]:.2f}"
+                    if history.cosine
+                    else ""
+                )
+                report(
+                    f"{'exact gradient' if rule == 'exact' else 'book rule':>14}  "
+                    f"epoch {epoch:>{len(str(epochs))}}/{epochs}  "
+                    f"loss {history.loss[-1]:.4f}  test accuracy {history.accuracy[-1]:.4f}  "
+                    f"({history.seconds[-1]:.2f} s){compared}"
+                )
     return history
+
+
+def explain_steps(history: History) -> str:
+    """One sentence on what the cosine and the length ratio show."""
+    pairs = [(c, r) for c, r in zip(history.cosine, history.ratio, strict=True) if np.isfinite(c)]
+    if not pairs:
+        return ""
+    cos = float(np.mean([c for c, _ in pairs]))
+    ratio = float(np.mean([r for _, r in pairs]))
+    angle = float(np.degrees(np.arccos(np.clip(cos, -1, 1))))
+    descent = (
+        "still a descent direction (cosine above 0)"
+        if cos > 0
+        else "not a descent direction (cosine below 0)"
+    )
+    if ratio > 1:
+        effect = (
+            "a larger effective learning rate for the hidden layer: that, not a better "
+            "direction, is why it can keep up with or beat the exact gradient at the same eta"
+        )
+    else:
+        effect = "a smaller effective learning rate for the hidden layer"
+    return (
+        f"The book's rule is not the gradient: its hidden-layer step points {angle:.0f} degrees "
+        f"away from the exact gradient step (mean cosine {cos:.3f}) and is {ratio:.2f} times as "
+        f"long, because it leaves out the output layer's f'(net_k); it is {descent} "
+        f"with {effect}."
+    )
 
 
 # -- the plot ---------------------------------------------------------------------
 
 
-def check_writable(path: Path) -> None:
-    """Fail before training when ``path`` cannot be written (nothing is left behind)."""
-    if path.is_dir():
+def plot_target(path: Path) -> Path:
+    """The file the plot goes to, checked before training: ``path`` itself, or the
+    target of a symlink.  A directory, a device, a pipe or a socket is refused."""
+    real = Path(os.path.realpath(path))
+    try:
+        mode = os.stat(real).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as err:
+        raise DataError(f"cannot write the plot to {path}: {err.strerror}") from None
+    if mode is not None and stat.S_ISDIR(mode):
         raise DataError(f"cannot write the plot to {path}: it is a directory")
-    parent = path.parent if str(path.parent) else Path(".")
+    if mode is not None and not stat.S_ISREG(mode):
+        raise DataError(
+            f"cannot write the plot to {path}: it is not a regular file "
+            "(a device, a pipe or a socket)"
+        )
+    parent = real.parent
     if not parent.is_dir():
         raise DataError(f"cannot write the plot to {path}: no directory {parent}")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=parent)
     except OSError as err:
         raise DataError(f"cannot write the plot to {path}: {err.strerror}") from None
     os.close(fd)
     os.unlink(tmp)
+    return real
+
+
+def check_writable(path: Path) -> None:
+    """Fail before training when ``path`` cannot be written (nothing is left behind)."""
+    plot_target(path)
+
+
+def _file_mode(target: Path) -> int:
+    """An existing file keeps its mode; a new one gets 0666 less the umask."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (through a symlink to its target) by a temporary file
+    beside it and a rename: a failure leaves the old file and no temporary file."""
+    target = plot_target(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, _file_mode(target))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def plot(histories: list[History], path: Path, title: str) -> None:
-    """Loss and test accuracy per epoch, one line per rule, two panels side by side.
+    """Loss, test accuracy and (where there is one) the comparison of the book's
+    hidden-layer step with the exact gradient, per epoch, in three panels; the
+    sentence of :func:`explain_steps` below them.  Nothing is half-written."""
+    import io
+    import textwrap
 
-    Written to a temporary file beside ``path`` and renamed, so a failure leaves
-    no half-written PNG.
-    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -321,7 +549,10 @@ def plot(histories: list[History], path: Path, title: str) -> None:
         "exact": "exact gradient (generated code)",
         "book": r"book's rule: $e_j = (d - O_k)\,w^T$",
     }
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    compared = next((h for h in histories if h.rule == "exact" and h.cosine), None)
+    panels = 3 if compared else 2
+    fig, axes = plt.subplots(1, panels, figsize=(5 * panels, 5.2))
+    left, right = axes[0], axes[1]
     for h in histories:
         epochs = range(1, len(h.loss) + 1)
         style = "-o" if h.rule == "exact" else "--s"
@@ -332,17 +563,40 @@ def plot(histories: list[History], path: Path, title: str) -> None:
     for ax in (left, right):
         ax.grid(alpha=0.3)
         ax.legend()
+    if compared:
+        ax = axes[2]
+        epochs = range(1, len(compared.cosine) + 1)
+        ax.plot(epochs, compared.cosine, "-o", color="tab:green", markersize=4, label="cosine")
+        ax.set(
+            title="book's hidden step vs the exact gradient's",
+            xlabel="epoch",
+            ylabel="cosine",
+            ylim=(min(0.0, min(compared.cosine)), 1.05),
+        )
+        twin = ax.twinx()
+        twin.plot(
+            epochs, compared.ratio, "--s", color="tab:red", markersize=4, label="length ratio"
+        )
+        twin.set_ylabel("length ratio (book / exact)")
+        twin.set_ylim(0, max(compared.ratio) * 1.15)
+        lines = ax.get_lines() + twin.get_lines()
+        ax.legend(lines, [ln.get_label() for ln in lines], loc="lower right")
+        ax.grid(alpha=0.3)
     fig.suptitle(title)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    caption = explain_steps(compared) if compared else ""
+    from matplotlib.ticker import MaxNLocator
+
+    for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.tight_layout(rect=(0, 0.2 if caption else 0, 1, 1))
+    if caption:
+        fig.text(0.5, 0.015, textwrap.fill(caption, 40 * panels), ha="center", va="bottom")
+    buffer = io.BytesIO()
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="png", dpi=100)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        fig.savefig(buffer, format="png", dpi=100)
     finally:
         plt.close(fig)
+    write_bytes(path, buffer.getvalue())
 
 
 def missing_extras(plot: bool) -> list[str]:
