@@ -166,14 +166,14 @@ def parse_expression(text: str) -> sp.Expr:
     """A SymPy expression in ``x`` from a whitelisted formula.
 
     Sizes are checked on the syntax tree before any SymPy object is built
-    (:class:`~derive.errors.BudgetError`); a comment or a line break is refused.
+    (:class:`~derive.errors.BudgetError`).  Python's parser drops a ``#`` comment;
+    whoever prints the expression again prints it from the parsed form.
     """
     if len(text) > MAX_LENGTH:
         raise BudgetError(f"expression longer than {MAX_LENGTH} characters")
-    if any(ch in text for ch in "#\n\r") or not text.isprintable():
+    if not text.replace("\n", " ").replace("\t", " ").isprintable():
         raise ExpressionError(
-            f"expression '{printable(text)}' is not one line of a formula in x: "
-            "no comments, line breaks or control characters"
+            f"expression '{printable(text)}' holds control characters: write a formula in x"
         )
     try:
         # '^' means power as people write it (Python would read XOR, binding looser than +)

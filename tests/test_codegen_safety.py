@@ -52,19 +52,23 @@ def load_text(text: str, path):
 
 
 @pytest.mark.parametrize("text", HOSTILE)
-def test_hostile_activation_text_never_reaches_the_module(text, tmp_path):
+def test_hostile_activation_text_never_reaches_a_module(text, tmp_path):
+    """Refused in one line, or printed from its parsed form: never pasted into the module."""
     out = tmp_path / "out"
-    done = codegen("-a", text, "--out", str(out))
+    done = codegen("-a", text, "--out", str(out), cwd=tmp_path)
+    if done.returncode == 2:
+        assert done.stderr.startswith("derive codegen: error: ") and done.stderr.count("\n") == 1
+        assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == []
+        return
     assert done.returncode == 0, done.stderr
     (path,) = out.iterdir()
     source = path.read_text(encoding="utf-8")
     compile(source, str(path), "exec")  # valid Python
-    assert "#" not in source.splitlines()[0].split("`")[1]  # the command in the header
-    assert "pwned" not in source and '"""' not in source.split('r"""', 1)[1].split('"""', 1)[0]
+    assert "pwned" not in source and "#" not in source.splitlines()[0].split("`")[1]
     watched = tmp_path / "cwd"
     watched.mkdir()
     script = (
-        "import importlib.util, sys\n"
+        "import importlib.util\n"
         f"spec = importlib.util.spec_from_file_location('m', {str(path)!r})\n"
         "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
         "print(m.ACTIVATION)\n"
@@ -73,22 +77,48 @@ def test_hostile_activation_text_never_reaches_the_module(text, tmp_path):
         [sys.executable, "-c", script], cwd=watched, capture_output=True, text=True, timeout=60
     )
     assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "(x)"  # the expression as parsed, comment gone
+    assert run.stdout.strip() == "(x)"  # the expression as parsed: the comment is gone
+    assert list(watched.iterdir()) == []  # importing created no file
+
+
+def test_the_module_holds_the_expression_as_parsed_not_as_typed(tmp_path):
+    typed = "x /( 1+abs( x ))"
+    out = tmp_path / "out"
+    done = codegen("-a", typed, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    (path,) = out.iterdir()
+    source = path.read_text(encoding="utf-8")
+    assert typed not in source and "x/(abs(x) + 1)" in source
+    compile(source, str(path), "exec")
+    watched = tmp_path / "cwd"
+    watched.mkdir()
+    script = (
+        "import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('m', {str(path)!r})\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "print(m.ACTIVATION)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=watched, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "x/(abs(x) + 1)"
     assert list(watched.iterdir()) == []  # importing created no file
     # the header's command, run again, gives the same file byte for byte
     command = source.splitlines()[0].split("`")[1]
-    assert command == 'python -m derive codegen -a "(x)" -l sse'
+    assert command == 'python -m derive codegen -a "x/(abs(x) + 1)" -l sse'
     again = codegen(*shlex.split(command)[4:], "--out", str(tmp_path / "again"))
-    assert again.returncode == 0
+    assert again.returncode == 0, again.stderr
     assert (tmp_path / "again" / path.name).read_bytes() == path.read_bytes()
 
 
 def test_expressions_are_printed_from_their_parsed_form():
     assert C.canonical("x/(1+abs(x))") == "x/(abs(x) + 1)"
-    assert C.canonical("max(0, x) # hi") == "max(0, x)"
+    assert C.canonical("max(0,x)") == "max(0, x)"
     assert C.canonical("x*e^x") == "x*exp(x)"
-    text = C.render(C.Combo("x/(1+abs(x)) # c", "sigmoid", "sse"))
-    assert "# c" not in text and 'ACTIVATION = "x/(abs(x) + 1)"' in text
+    assert C.canonical("x") == "(x)"  # a bare name would be read as a table row
+    text = C.render(C.Combo("x/(1+abs(x))", "sigmoid", "sse"))
+    assert "x/(1+abs(x))" not in text and 'ACTIVATION = "x/(abs(x) + 1)"' in text
 
 
 @pytest.mark.parametrize("text", ["x/0", "x + 1/0", "0*x/0"])
