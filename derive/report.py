@@ -162,8 +162,8 @@ def _activation_names(notation: Notation, d: Derivation) -> Notation:
     """One name for one activation everywhere (the notes' f); distinct names
     when layers differ (f and g for two layers, f^{(l)} for more)."""
     acts = d.network.activations
-    if len({a.name for a in acts}) == 1:
-        return notation
+    if len({a.name for a in acts}) == 1 or len(set(notation.activation)) == len(acts):
+        return notation  # one activation, or the notation names each layer's own
     base = notation.activation[0]
     if d.depth == 2:
         names = (base, "g" if base == "f" else base + "_{2}")

@@ -136,6 +136,9 @@ class Notation:
     written ("nabla": ∇_{a^{(k)}} J)."""
     bias_default: bool = False
     """The text's network has biases."""
+    times: str = " "
+    """Between the factors of a product: juxtaposition, or " \\cdot " where names are
+    words (code names run together otherwise)."""
     hadamard: str = r"\circ"
     """The elementwise product (⊙ in Nielsen)."""
     nets: tuple[str, ...] = ()
@@ -318,14 +321,27 @@ def for_depth(notation: Notation, depth: int) -> Notation:
             vectors=(notation.vectors[0],) if notation.vectors else (),
             weights=("W",),
             matrix_weights=(),
+            nets=(),
+            deltas=(),
+            biases=(),
+            grad_prefix="",
             activation=(notation.activation[0],) * depth,
             scalar_output=False,
         )
+    first, hidden, last = (
+        notation.outputs[0],
+        notation.outputs[min(1, len(notation.outputs) - 1)],
+        notation.outputs[-1],
+    )
     return replace(
         notation,
         letters=DEEP_LETTERS[: depth + 1],
         dummy="n'",
-        outputs=(out,) * (depth + 1),
+        outputs=(first,) + (hidden,) * (depth - 1) + (last,),
+        nets=(),
+        deltas=(),
+        biases=(),
+        grad_prefix="",
         vectors=(notation.vectors[0],) * (depth + 1) if notation.vectors else (),
         weights=tuple(f"W^{{({n})}}" for n in range(1, depth + 1)),
         matrix_weights=(),

@@ -213,6 +213,7 @@ CS231N = Notation(
     biases=("b", "b2"),
     grad_prefix="d",
     vector_subscripts=False,
+    times=r" \cdot ",
     target="y",
     lr=r"\mathrm{step\_size}",
     loss_glyph="L",

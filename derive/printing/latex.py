@@ -279,7 +279,7 @@ class NotationLatexPrinter(LatexPrinter):
                 return super()._print_Mul(expr)
             rank = _factor_rank if self.notation.weights_first else _inputs_first_rank
             parts = [self._paren(f) for f in sorted(factors, key=rank)]
-            body = " ".join(parts)
+            body = self.notation.times.join(parts)
             if coeff == 1:
                 return body
             if coeff == -1:
@@ -311,7 +311,7 @@ class NotationLatexPrinter(LatexPrinter):
             ):
                 text = rf"\left({text}\right)"
             parts.append(text)
-        body = " ".join(parts) if parts else "1"
+        body = self.notation.times.join(parts) if parts else "1"
         return ("-" if form.sign < 0 else "") + body
 
     def _vector(self, node) -> str:
@@ -343,7 +343,8 @@ class NotationLatexPrinter(LatexPrinter):
         if isinstance(node.vec, Hadamard) or _is_sum(node.vec):
             inner = rf"\left({inner}\right)"
         if self._settings["batch"]:  # rows are samples: W u becomes U W^T
-            return rf"{inner} {self._weight_matrix(node.weight, not node.transpose)}"
+            times = self.notation.times
+            return rf"{inner}{times}{self._weight_matrix(node.weight, not node.transpose)}"
         sep = r" \cdot " if self.notation.book_layout else " "
         return rf"{self._weight_matrix(node.weight, node.transpose)}{sep}{inner}"
 
@@ -371,7 +372,7 @@ class NotationLatexPrinter(LatexPrinter):
             col, row = row, col
         col_text, row_text = self._print(col), self._print(row)
         if self._settings["batch"]:  # summed over the rows of a batch: O^T Delta
-            body = rf"{_transposed(col_text, col)} {row_text}"
+            body = rf"{_transposed(col_text, col)}{self.notation.times}{row_text}"
         elif self.notation.book_layout:
             if not (isinstance(col, Vec) and isinstance(col.expr, sp.Indexed)):
                 col_text = rf"\left({col_text}\right)"
@@ -380,8 +381,9 @@ class NotationLatexPrinter(LatexPrinter):
             body = rf"{col_text} {_transposed(row_text, row)}"
         if node.scale == -1:
             return f"-{body}"
-        scale = self._print(node.scale) if node.scale != 1 else ""
-        return f"{scale} {body}".strip()
+        if node.scale == 1:
+            return body
+        return f"{self._print(node.scale)}{self.notation.times}{body}"
 
 
 _KIND_RANK = {
