@@ -1,59 +1,176 @@
-"""Benchmark `derive check`: each note whole (a process each), and a 1 MB note.
+"""Benchmark `derive check`: notes whole, every relation alone, notes of N formulas, and
+the hostile inputs of issue 11 (time and peak memory of each process).
 
-Run: python bench/bench_check.py [--runs N]
+Run: python bench/bench_check.py [--runs N] [--sizes 1000,4000,10000] [--quick]
+
+Works from a clone: without the study notes beside the repository
+(../shared/seeds) it uses the example note examples/note004_en.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 SEEDS = ROOT.parent / "shared" / "seeds"
+EXAMPLE = ROOT / "examples" / "note004_en.md"
 NOTATION = {"000": "rashid", "001": "rashid", "003": "doc003", "004": "doc004"}
 
+FORMS = [
+    r"\delta_k = {n}(d_k - O_k) O_k (1 - O_k)",
+    r"\Delta w_{{jk}} = \eta \delta_k O_j + {n} - {n}",
+    r"net_j = {n}\sum_i v_{{ij}} O_i",
+    r"\frac{{\partial E}}{{\partial w_{{jk}}}} = -\delta_k O_j {n}/{n}",
+]
+"""Distinct formulas (the number n makes each one new): fails, holds, fails, holds."""
 
-def seconds(argv: list[str], runs: int) -> float:
+HOSTILE = [
+    "x = 10^{10^{10}}",
+    r"\eta = 9^{9^{9}}",
+    r"\eta = \sum_{n=0}^{K^{30}} \eta",
+    r"\eta = " + r"\tanh(" * 50 + "x" + ")" * 50,
+    r"\eta = " + r"\sigma(" * 200 + "x" + ")" * 200,
+    "y = " + "x" * 100_000,
+    r"A = \begin{pmatrix}1 & 1\\ 1 & 0\end{pmatrix}^{1000000}",
+    r"\eta = e^{1000}",
+    r"\eta = \sum_{n=0}^{e^{1000} K} \eta",
+    r"\eta = net_k^{100000}",
+    "f(x,y) = x^{2} + y^{2}",
+]
+
+
+def notes() -> list[tuple[str, str, Path]]:
+    """(label, notation, path) of the notes to time."""
+    if SEEDS.is_dir():
+        return [(f"note {p}", n, next(SEEDS.glob(f"{p}_*.txt"))) for p, n in NOTATION.items()]
+    return [("example note004_en.md", "doc004", EXAMPLE)]
+
+
+def process(argv: list[str]) -> tuple[float, float]:
+    """Seconds and peak resident MB of ``derive ARGV`` in its own process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "derive", *argv],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, _, usage = os.wait4(proc.pid, 0)
+    return time.perf_counter() - start, usage.ru_maxrss / 1024
+
+
+def big_note(n: int) -> str:
+    return "\n\n".join(f"Step {i}: $$" + FORMS[i % 4].format(n=i // 4 + 2) + "$$" for i in range(n))
+
+
+def check_in_process(text: str) -> tuple[int, float]:
+    from derive.check.extract import find_formulas, link_continuations
+    from derive.check.verify import Checker
+
+    start = time.perf_counter()
+    checker = Checker("doc004")
+    rels = link_continuations(find_formulas(text))
+    for rel in rels:
+        checker.check(rel)
+    return len(rels), time.perf_counter() - start
+
+
+def relations_to_time() -> list[tuple[str, str, object]]:
+    """(origin, notation, relation): the notes', the README's, the tool's own output."""
+    from derive.check.extract import Relation, find_formulas, split_relations
+
+    out = []
+    for label, notation, path in notes():
+        for f in find_formulas(path.read_text(encoding="utf-8")):
+            out += [(label, notation, r) for r in split_relations(f)]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for line in readme.splitlines():
+        if line.startswith("python -m derive check '") and line.endswith("'"):
+            text = line.split(" '", 1)[1][:-1].replace("'\"'\"'", "'")
+            out += [("README", "doc004", r) for r in split_relations(text)]
+    for notation, extra in [
+        ("doc004", []),
+        ("rashid", []),
+        ("doc003", []),
+        ("doc004", ["--layers", "3,4,4,4,2", "--bias"]),
+    ]:
+        printed = subprocess.run(
+            [sys.executable, "-m", "derive", "latex", "--notation", notation, "--steps", *extra],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout
+        label = f"latex {notation} {' '.join(extra)}".strip()
+        for f in find_formulas(printed, markdown=False):
+            out += [(label, notation, r) for r in split_relations(f)]
+    general = [
+        (r"\delta^{(l)}_j", r"f'(net^{(l)}_j) \sum_k \delta^{(l+1)}_k W^{(l+1)}_{jk}"),
+        (r"\frac{\partial E}{\partial W^{(l)}_{ij}}", r"-O^{(l)}_i \delta^{(l)}_j"),
+        (r"\frac{\partial E}{\partial b^{(l)}_j}", r"\delta^{(l)}_j"),
+    ]
+    out += [("general layer", "doc004", Relation(1, a, "=", b, "")) for a, b in general]
+    return out
+
+
+def slowest_relations(top: int = 5) -> None:
+    from derive.check.verify import Checker
+
+    checkers: dict = {}
     times = []
-    for _ in range(runs):
+    for origin, notation, rel in relations_to_time():
+        if notation not in checkers:
+            checkers[notation] = Checker(notation)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "derive", *argv], cwd=ROOT, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def big_note(target: int = 1_000_000) -> str:
-    """Copies of the notes with small variations (a changed factor, a renamed index)."""
-    notes = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("00[04]_*.txt"))]
-    parts, n = [], 0
-    while sum(map(len, parts)) < target:
-        for text in notes:
-            variant = text.replace("\\eta", "2\\eta") if n % 3 == 1 else text
-            variant = variant.replace("O_j", "O_i") if n % 5 == 2 else variant
-            parts.append(variant)
-            n += 1
-    return "\n".join(parts)
+        v = Checker(notation).check(rel) if origin.startswith("general") else None
+        if v is None:
+            v = checkers[notation].check(rel)
+        times.append((time.perf_counter() - start, origin, v.status, f"{rel.lhs} = {rel.rhs}"))
+    times.sort(reverse=True)
+    print(f"{len(times)} relations timed one by one; the slowest:")
+    for t, origin, status, text in times[:top]:
+        print(f"  {t:6.2f} s  {status:11s} {origin}: {text[:70]}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5)
-    runs = parser.parse_args().runs
-    for prefix, notation in NOTATION.items():
-        (path,) = SEEDS.glob(f"{prefix}_*.txt")
-        t = seconds(["check", "--notation", notation, "--file", str(path)], runs)
-        print(f"check note {prefix} ({notation:6s}) whole process   median {t:6.2f} s")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "big.md"
-        path.write_text(big_note(), encoding="utf-8")
-        size = path.stat().st_size
-        t = seconds(["check", "--file", str(path)], 1)
-        print(f"check a {size / 1e6:.1f} MB note (doc004)                   {t:6.2f} s")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sizes", default="1000,4000", help="formulas per generated note")
+    parser.add_argument("--quick", action="store_true", help="one run, small sizes")
+    args = parser.parse_args()
+    runs = 1 if args.quick else args.runs
+    sizes = [100, 400] if args.quick else [int(n) for n in args.sizes.split(",")]
+
+    for label, notation, path in notes():
+        t = statistics.median(
+            process(["check", "--notation", notation, "--file", str(path)])[0] for _ in range(runs)
+        )
+        print(f"check {label} ({notation}) whole process: median of {runs} {t:6.2f} s")
+
+    slowest_relations()
+
+    base = None
+    for n in sizes:
+        count, t = check_in_process(big_note(n))
+        base = base or (n, t)
+        ratio = (t / base[1]) / (n / base[0])
+        print(
+            f"a note of {count} distinct formulas ({len(big_note(n)) / 1e3:.0f} KB): {t:7.1f} s"
+            f"  ({t / count * 1e3:.1f} ms each; time ratio / size ratio = {ratio:.2f})"
+        )
+
+    worst = (0.0, "")
+    for argv in [["check", h] for h in HOSTILE] + [["check", "--file", "/dev/zero"]]:
+        t, mb = process(argv)
+        worst = max(worst, (mb, argv[-1][:40]))
+        print(f"  hostile {argv[-1][:40]!r:44s} {t:5.2f} s  {mb:6.0f} MB peak")
+    print(f"worst peak memory: {worst[0]:.0f} MB ({worst[1]!r})")
 
 
 if __name__ == "__main__":

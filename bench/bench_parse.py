@@ -1,6 +1,8 @@
 """Time the LaTeX front end on the seed notes: every relation of the five notes, 50 times.
 
-Run: python3 bench/bench_parse.py [SEEDS_DIR]
+Run: python3 bench/bench_parse.py [NOTES_DIR]
+
+NOTES_DIR defaults to ../shared/seeds beside the repository, or examples/ in a clone.
 
 "cold" clears the memo before each round, so every round really lexes, parses and
 builds SymPy; "warm" keeps it, as a long note with repeated formulas would. The last
@@ -29,7 +31,7 @@ LAYERS = frozenset({"W", "b", "delta", "net", "O", "h"})
 
 def sides(seeds: Path) -> list[str]:
     out = []
-    for path in sorted(seeds.iterdir()):
+    for path in sorted(p for p in seeds.iterdir() if p.suffix in (".txt", ".md", ".tex")):
         for formula in find_formulas(path.read_text(encoding="utf-8")):
             for rel in split_relations(formula):
                 out.extend(s for s in (rel.lhs, rel.rhs) if s)
@@ -51,6 +53,8 @@ def run(items: list[str], cold: bool) -> float:
 
 def main(argv: list[str]) -> int:
     default = ROOT.parent / "shared" / "seeds"
+    if not default.is_dir():  # a clone: the example note the repository carries
+        default = ROOT / "examples"
     seeds = Path(argv[0]) if argv else default
     start = time.perf_counter()
     items = sides(seeds)
@@ -62,7 +66,11 @@ def main(argv: list[str]) -> int:
         per = total / (ROUNDS * len(items)) * 1e6
         label = "cold" if cold else "warm"
         print(f"{label}: {ROUNDS} rounds in {total:.2f} s ({per:.0f} us per side)")
-    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds.iterdir())]
+    texts = [
+        p.read_text(encoding="utf-8")
+        for p in sorted(seeds.iterdir())
+        if p.suffix in (".txt", ".md", ".tex")
+    ]
     size = sum(len(t.encode("utf-8")) for t in texts)
     copies = -(-1_000_000 // size)
     start = time.perf_counter()

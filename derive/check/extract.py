@@ -197,12 +197,14 @@ def _inline_dollar_end(text: str, i: int) -> int:
 
 
 def _env_end(text: str, m: re.Match) -> int:
-    name = re.escape(m.group(1))
+    # search from m.start() in place: slicing the rest of the text for every
+    # environment made a note's extraction quadratic in its length
+    pattern = re.compile(r"\\(begin|end)\s*\{" + re.escape(m.group(1)) + r"\}")
     depth = 0
-    for t in re.finditer(r"\\(begin|end)\s*\{" + name + r"\}", text[m.start() :]):
+    for t in pattern.finditer(text, m.start()):
         depth += 1 if t.group(1) == "begin" else -1
         if depth == 0:
-            return m.start() + t.end()
+            return t.end()
     return -1
 
 

@@ -309,12 +309,13 @@ class Checker:
         )
 
     def _envs(self, free: set, lhs: sp.Expr, rhs: sp.Expr) -> list[dict]:
+        order = sorted(free, key=str)
+        layers = {idx: _index_layers(lhs + rhs, idx, self.world) for idx in order}  # once
         envs = []
         for pt in self.points:
             env = {}
-            for idx in sorted(free, key=str):
-                layers = _index_layers(lhs + rhs, idx, self.world)
-                env[idx] = self._rng.randrange(min(pt.widths[n] for n in layers))
+            for idx in order:
+                env[idx] = self._rng.randrange(min(pt.widths[n] for n in layers[idx]))
             envs.append(env)
         return envs
 
@@ -399,13 +400,12 @@ class Checker:
 
     def _show(self, expr: sp.Expr) -> str:
         """An expression in the notation's own LaTeX (``O_{k}``, not ``O2[k]``)."""
-        from ..derivation import rewrite_in_outputs
         from ..printing.latex import printer
 
         depth = self.world.network.depth
         expr = _ground(expr)
         for layer, act in enumerate(self.world.network.activations, start=1):
-            expr = rewrite_in_outputs(expr, layer, act)  # f'(net_k) -> O_k (1 - O_k)
+            expr = _in_outputs(expr, layer, act)  # f'(net_k) -> O_k (1 - O_k)
         expr = expr.replace(  # the verifier's fresh dummies -> the notation's letters
             lambda e: isinstance(e, sp.Sum) and index_layers(e.function, e.limits[0][0], depth),
             lambda e: e.xreplace(
@@ -585,6 +585,29 @@ def _variants(plhs: sp.Expr, prhs: sp.Expr):
 
 
 _DUMMY = re.compile(r"([A-Za-z]+)'\d+$")
+
+
+def _in_outputs(expr: sp.Expr, layer: int, act) -> sp.Expr:
+    """For display: ``f_l(net_q) -> O_q`` and ``f_l'(net_q) -> g(O_q)`` where the
+    activation's row has such a form (sigmoid: ``O_q (1 - O_q)``)."""
+    from ..functions import output_form, x, y
+
+    def on_net(e) -> bool:
+        a = e.args[0] if len(e.args) == 1 else None
+        return isinstance(a, sp.Indexed) and a.base == S.net(layer)
+
+    if act.expr is not None:
+        slope = sp.diff(act.expr, x)
+        form = output_form(act.expr) if slope.has(x) else slope
+        if form is not None:
+            expr = expr.replace(
+                lambda e: getattr(e, "func", None) == S.df(layer) and on_net(e),
+                lambda e: form.xreplace({y: S.O(layer)[e.args[0].indices[0]]}),
+            )
+    return expr.replace(
+        lambda e: getattr(e, "func", None) == S.f(layer) and on_net(e),
+        lambda e: S.O(layer)[e.args[0].indices[0]],
+    )
 
 
 def _with_loss(expr: sp.Expr, loss: sp.Expr) -> sp.Expr:

@@ -1,12 +1,9 @@
 """find_formulas and split_relations: delimiters, rows, chains, prose, line numbers."""
 
-from pathlib import Path
-
 import pytest
 
 from derive.check.extract import Formula, Relation, find_formulas, split_relations
-
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+from tests.check.notes import SEEDS, needs_seeds
 
 
 def rels(latex: str) -> list[tuple[str, str, str]]:
@@ -214,8 +211,6 @@ def test_plain_string_is_accepted():
 
 
 # -- the notes -------------------------------------------------------------------------
-
-needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="shared/seeds is not here")
 
 
 def note(prefix: str) -> list[Relation]:

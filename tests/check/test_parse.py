@@ -1,7 +1,5 @@
 """parse_latex: one exact assertion per convention, errors, and the seed notes end to end."""
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -31,8 +29,7 @@ from sympy import (
 
 from derive.check.extract import find_formulas, split_relations
 from derive.check.parse import LatexSyntaxError, Unsupported, parse_latex
-
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+from tests.check.notes import SEEDS, needs_seeds, seed_names
 
 a, b, c, d, i, j, k, n, o, t, x, y, E, K, N = (
     Symbol(s) for s in "a b c d i j k n o t x y E K N".split()
@@ -661,8 +658,7 @@ def test_errors_are_memoised_and_raised_again():
 
 # -- the notes, end to end -------------------------------------------------------------
 
-needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="shared/seeds is not here")
-NOTES = sorted(p.name for p in SEEDS.iterdir()) if SEEDS.is_dir() else []
+NOTES = seed_names()
 LAYERS = frozenset({"W", "b", "delta", "net", "O", "h"})
 
 

@@ -9,10 +9,8 @@ import pytest
 
 from derive.check.extract import Relation, find_formulas, split_relations
 from derive.check.verify import Checker
+from tests.check.notes import EXAMPLE, SEEDS, needs_seeds
 from tests.helpers import run_cli as run
-
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
-needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="shared/seeds not present")
 
 
 def verdict(notation: str, lhs: str, rhs: str):
@@ -88,6 +86,36 @@ def test_note_003():
 def test_note_002_has_its_formulas_as_images():
     code, out, err = run("check", "--file", str(note("002")))
     assert code == 2 and "nothing checkable" in err
+
+
+def test_the_example_note_has_note_004s_results_and_its_three_slips():
+    """examples/note004_en.md, which the repository carries, checks like note 004."""
+    checker = Checker("doc004")
+    rels = [
+        r for f in find_formulas(EXAMPLE.read_text(encoding="utf-8")) for r in split_relations(f)
+    ]
+    verdicts = [checker.check(r) for r in rels]
+    counts = {s: sum(v.status == s for v in verdicts) for s in ("holds", "fails")}
+    assert counts == {"holds": 15, "fails": 3}
+    got = {(v.lhs.strip(), v.rhs.strip()): v for v in verdicts}
+    assert got[(r"\Delta w_{jk}", r"\eta\delta_kO_j")].status == "holds"
+    assert got[(r"\delta_k", r"(d_k-O_k)f'(net_k)")].status == "holds"
+    slips = [v.diagnosis for v in got.values() if v.status == "fails"]
+    assert "w is written where v belongs" in slips[0]
+    assert "∂E/∂net_{j} is written where ∂E/∂O_{j} belongs" in slips[1]
+    assert "wrong summation index" in slips[2]
+
+
+@needs_seeds
+def test_the_example_note_has_the_formulas_of_note_004():
+    def formulas(text: str) -> list[tuple[str, str]]:
+        return [
+            (r.lhs.strip(), r.rhs.strip()) for f in find_formulas(text) for r in split_relations(f)
+        ]
+
+    seed = formulas(note("004").read_text(encoding="utf-8"))
+    example = formulas(EXAMPLE.read_text(encoding="utf-8"))
+    assert example == seed
 
 
 # -- textbook facts beyond the notes, and broken variants -----------------------
