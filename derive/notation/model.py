@@ -176,6 +176,24 @@ class Notation:
             Kind.EXAMPLE: self.example_index,
         }[kind]
 
+    def glyphs(self) -> frozenset[str]:
+        """Every glyph the notation writes (bare LaTeX, no layer labels or indices)."""
+        names = {
+            *self.outputs,
+            *self.weights,
+            *self.nets,
+            *self.deltas,
+            *self.biases,
+            self.input,
+            self.net,
+            self.target,
+            self.loss_glyph,
+            self.delta,
+            self.lr,
+            *self.activation,
+        }
+        return frozenset(n for n in names if n)
+
     def layer_label(self, layer: int | str, depth: int) -> str | None:
         """The label of a layer (``L``, ``2``, ``l+1``), or None where layers are named
         by letters.  Symbolic layers (``l``) keep their name."""
@@ -259,6 +277,11 @@ class Notation:
             kind = Kind.WEIGHT
         if glyph == "b":
             kind = Kind.BIAS
+        for kind_, names in ((Kind.PREACT, self.nets), (Kind.DELTA, self.deltas)):
+            if glyph in names:  # a name per layer (CS231n's scores, dscores)
+                return Quantity(kind_, names.index(glyph) + 1)
+        if glyph in self.biases:
+            return Quantity(Kind.BIAS, self.biases.index(glyph) + 1)
         if kind is None:
             return None
         if kind in (Kind.TARGET, Kind.LOSS, Kind.LR):
@@ -285,6 +308,8 @@ class Notation:
                         else letters[-1]
                     )
                     layer = self.letters.index(receiver if kind == Kind.WEIGHT else letters[0])
+        if kind == Kind.WEIGHT and "0" in subs and self.conventions.bias == "w0":
+            return Quantity(Kind.BIAS, layer)  # w_{j0}: the bias on x_0 = 1
         if kind == Kind.OUTPUT and glyph == self.input and self.input:
             return Quantity(Kind.INPUT, 0)
         if kind == Kind.OUTPUT and layer == 0:
