@@ -116,7 +116,15 @@ def test_the_printed_text_carries_the_published_numbers(tmp_path):
     assert code == 0
     assert "= 0.298371109\n" in out
     assert "= 0.35891648\n" in out
-    assert "sending node" in out and "w_{jk}" in out  # the orientation, in doc004's terms
+    # the orientation, in doc004's terms: w_{jk} joins O_j (sending) to O_k (receiving)
+    assert (
+        "$w_{j_{1}k_{2}}$ is the weight from the node with output $O_{j_{1}}$ (the sending" in out
+    )
+    code, out, _ = run(
+        "example", "--file", str(path), "--notation", "nielsen", "--format", "markdown"
+    )
+    # Nielsen writes the receiving node first: w^l_{jk} joins a^{l-1}_k to a^l_j
+    assert "$w^{L}_{21}$ is the weight from the node with output $a^{2}_{1}$ (the sending" in out
 
 
 # -- any network: against the oracle ---------------------------------------------------------
@@ -194,6 +202,17 @@ def test_every_format_and_notation_prints(tmp_path):
         error = out.split("## ")[3]  # the default 2-3-2 network: two forward sections first
         assert error.startswith("The error")
         assert error.rstrip().endswith(f"= {float(f'{E:.{digits}g}')}\n$$".rstrip())
+
+
+def test_every_preset_prints_the_same_numbers():
+    from derive.notation import PRESETS
+
+    _, text, _ = run("example", "--format", "json")
+    E = json.loads(text)["E"]
+    for name in PRESETS:
+        code, out, err = run("example", "--notation", name, "--format", "markdown")
+        assert code == 0, (name, err)
+        assert f"= {float(f'{E:.6g}')}\n$$" in out, name
 
 
 def test_the_default_example_is_the_issue_network():

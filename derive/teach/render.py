@@ -39,10 +39,10 @@ TEXT: dict[str, dict[str, str]] = {
         "记号 {notation}；结点从 1 开始编号。",
     },
     "orientation": {
-        "en": "{w} is the weight from node {p} of layer {lp} (the sending node; a row of W "
-        "in the numbers file) to node {q} of layer {lq} (the receiving node; a column).",
-        "zh": "{w} 是从第 {lp} 层结点 {p}（发送结点，数字文件中 W 的行）"
-        "到第 {lq} 层结点 {q}（接收结点，列）的权重。",
+        "en": "{w} is the weight from the node with output {p} (the sending node; a row of W "
+        "in the numbers file) to the node with output {q} (the receiving node; a column).",
+        "zh": "{w} 是从输出为 {p} 的结点（发送结点，数字文件中 W 的行）"
+        "到输出为 {q} 的结点（接收结点，列）的权重。",
     },
     "biases_fixed": {
         "en": "The biases are not updated.",
@@ -68,35 +68,76 @@ def fmt(value: float, digits: int) -> str:
 # -- printers -------------------------------------------------------------------------
 
 
+class Node(sp.Symbol):
+    """Node ``number`` (0-based) of ``layer`` as an index: printed ``j_{1}`` (letters
+    style) or ``1`` (where a layer label names the layer, as Nielsen's ``w^{l}_{12}``)."""
+
+    def __new__(cls, layer: int, number: int):
+        obj = super().__new__(cls, f"node:{layer}:{number}", integer=True, nonnegative=True)
+        obj.layer, obj.number = layer, number
+        return obj
+
+    def __getnewargs__(self):
+        return (self.layer, self.number)
+
+
+def _node_layers(base) -> tuple[int, ...]:
+    """The layer of each index of an indexed quantity (weights: sender, receiver)."""
+    from ..model import quantities as Q
+
+    q = Q.quantity_of(base)
+    if q is None:
+        return ()
+    if q.kind in (Q.Kind.WEIGHT, Q.Kind.UPDATE_WEIGHT):
+        return (q.layer - 1, q.layer)
+    return (q.layer,)
+
+
+def numbered(expr, depth: int):
+    """``expr`` with every concrete index replaced by the :class:`Node` it names."""
+
+    def swap(e: sp.Indexed):
+        layers = _node_layers(e.base) or (depth,) * len(e.indices)
+        if str(e.base) == "d":
+            layers = (depth,)
+        idx = [
+            Node(layer, int(i)) if i.is_Integer else i
+            for layer, i in zip(layers, e.indices, strict=True)
+        ]
+        return e.base[tuple(idx)]
+
+    if isinstance(expr, Factors):
+        from ..display import Factor
+
+        return Factors(
+            tuple(Factor(numbered(f.expr, depth), f.role) for f in expr.factors), expr.sign
+        )
+    if isinstance(expr, NewValue):
+        return NewValue(numbered(expr.old, depth), numbered(expr.change, depth))
+    if not isinstance(expr, sp.Basic):
+        return expr
+    return expr.replace(
+        lambda e: isinstance(e, sp.Indexed) and any(i.is_Integer for i in e.indices), swap
+    )
+
+
 class NodePrinter(NotationLatexPrinter):
-    """The notation's printer, with concrete node numbers written ``j_{1}``."""
+    """The notation's printer, with concrete nodes (:class:`Node`) numbered from 1;
+    with ``values``, every quantity at a concrete node printed as its number."""
 
     _default_settings = {**NotationLatexPrinter._default_settings, "values": None, "digits": 6}
 
-    def _node(self, layer: int, number: sp.Expr) -> str:
-        if not number.is_Integer:
-            return self._index(number)
-        return f"{self._layer_letter(layer)}_{{{int(number) + 1}}}"
-
-    def _layers(self, base) -> tuple[int, ...]:
-        kind, layer = S.kind_of(base), S.layer_of(base)
-        if kind in ("W", "DeltaW"):
-            return (layer - 1, layer)
-        if kind == "d":
-            return (len(self.notation.letters) - 1,)
-        return (layer,)
+    def _print_Node(self, node: Node) -> str:
+        if self.notation.layers == "labels":
+            return str(node.number + 1)
+        return f"{self._layer_letter(node.layer)}_{{{node.number + 1}}}"
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
-        if not any(i.is_Integer for i in expr.indices):
-            return super()._print_Indexed(expr)
         values = self._settings["values"]
-        if values is not None:
-            return self._number(values[str(expr.base)][tuple(int(i) for i in expr.indices)])
-        name = self._base_name(expr.base)
-        layers = self._layers(expr.base)
-        sep = self.notation.index_sep or " "
-        sub = sep.join(self._node(n, i) for n, i in zip(layers, expr.indices, strict=True))
-        return f"{name}_{{{sub}}}"
+        if values is None or not all(isinstance(i, Node) for i in expr.indices):
+            return super()._print_Indexed(expr)
+        where = tuple(i.number for i in expr.indices)
+        return self._number(values[str(expr.base)][where])
 
     def _number(self, value: float) -> str:
         text = fmt(float(value), self._settings["digits"])
@@ -158,20 +199,22 @@ class Printed:
         self.worked = worked
         self.notation = for_depth(notation, worked.depth)
         self.digits = digits
-        settings = {"notation": self.notation, "digits": digits}
+        settings = {"notation": self.notation, "digits": digits, "depth": worked.depth}
         self.symbols = NodePrinter(settings)
         self.numbers = NodePrinter({**settings, "values": _values(worked)})
 
     def form(self, form) -> str:
+        depth = self.worked.depth
         if isinstance(form, Numbered):
-            return self.numbers.doprint(form.form)
-        return self.symbols.doprint(form)
+            return self.numbers.doprint(numbered(form.form, depth))
+        return self.symbols.doprint(numbered(form, depth))
 
     def parts(self, line) -> tuple[str, str, str]:
         """(left side, relation, right sides joined by =)."""
         parts = [self.form(f) for f in line.forms]
         parts.append(fmt(line.value, self.digits))
-        return self.symbols.doprint(line.lhs), line.rel, " = ".join(parts)
+        lhs = self.symbols.doprint(numbered(line.lhs, self.worked.depth))
+        return lhs, line.rel, " = ".join(parts)
 
     def line(self, line) -> str:
         return " ".join(self.parts(line))
@@ -197,20 +240,19 @@ class Printed:
         )
         out = [*_split(intro, {"lr": self.symbols.doprint(S.eta)})]
         L = w.depth
-        p, q = S.index(L - 1), S.index(L)
+        p = Node(L - 1, 0)
+        q = Node(L, 1 if w.numbers.widths[L] > 1 else 0)
         orient = say(
             "orientation",
             lang,
             w="\x00w\x00",
             p="\x00p\x00",
             q="\x00q\x00",
-            lp=L - 1,
-            lq=L,
         )
         math = {
             "w": self.symbols.doprint(S.W(L)[p, q]),
-            "p": self.symbols.doprint(p),
-            "q": self.symbols.doprint(q),
+            "p": self.symbols.doprint(S.O(L - 1)[p]),
+            "q": self.symbols.doprint(S.O(L)[q]),
         }
         out += [("text", " ")] + _split(orient, math)
         if w.numbers.b is not None and not w.numbers.update_biases:

@@ -1,0 +1,287 @@
+"""The network drawn in a notation's own labels: SVG for HTML pages, TikZ for LaTeX.
+
+One layout (:func:`layout`) feeds both pictures: nodes per layer, left to
+right, with wide layers drawn as their first and last nodes around an
+ellipsis; every shown edge, labelled with its weight where there are few; the
+δ of each node under it and an arrow below the network pointing back, the way
+δ flows.  Labels are printed by the notation's printer (:mod:`derive.teach.render`),
+so a picture says ``O_{j_1}``, ``a^{2}_{1}`` or ``h_1`` as its text does.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from .. import symbols as S
+
+SHOWN = 7
+"""A layer wider than this is drawn as its first three nodes, an ellipsis, its last two."""
+EDGE_LABELS = 6
+"""Edges of a weight layer are labelled only when both its layers are at most this wide."""
+
+
+@dataclass(frozen=True)
+class Spot:
+    layer: int
+    node: int | None
+    """0-based node number; None for the ellipsis."""
+    x: float
+    y: float
+
+
+def shown_nodes(width: int) -> list[int | None]:
+    if width <= SHOWN:
+        return list(range(width))
+    return [0, 1, 2, None, width - 2, width - 1]
+
+
+def layout(widths: tuple[int, ...], column: float = 190, row: float = 100) -> list[list[Spot]]:
+    """Where each shown node sits (SVG coordinates, y down)."""
+    tallest = max(len(shown_nodes(w)) for w in widths)
+    out = []
+    for layer, width in enumerate(widths):
+        nodes = shown_nodes(width)
+        top = (tallest - len(nodes)) * row / 2
+        out.append(
+            [Spot(layer, n, 70 + layer * column, 60 + top + k * row) for k, n in enumerate(nodes)]
+        )
+    return out
+
+
+@dataclass
+class Labels:
+    """LaTeX of every label, from a printer (symbols) and optional numbers."""
+
+    node: dict
+    """(layer, node) -> LaTeX of the node's output (``O_{j_{1}}``)."""
+    value: dict
+    """(layer, node) -> the output's number as text ('' without numbers)."""
+    delta: dict
+    """(layer, node) -> δ as LaTeX symbol and number (layers 1..L)."""
+    edge: dict
+    """(layer, p, q) -> LaTeX or number of the weight of weight layer ``layer``."""
+    delta_symbol: str
+    """``\\delta`` as the notation writes it, for the arrow below."""
+
+
+def _sym(printer, expr) -> str:
+    return printer.doprint(expr)
+
+
+def example_labels(worked, printed) -> Labels:
+    from .render import Node, fmt
+
+    sym, digits = printed.symbols, min(printed.digits, 4)
+    widths = worked.numbers.widths
+    a = worked.arrays
+    node, value, delta, edge = {}, {}, {}, {}
+    few = lambda l: widths[l - 1] <= EDGE_LABELS and widths[l] <= EDGE_LABELS  # noqa: E731
+    for layer, width in enumerate(widths):
+        for n in shown_nodes(width):
+            if n is None:
+                continue
+            node[layer, n] = _sym(sym, S.O(layer)[Node(layer, n)])
+            value[layer, n] = fmt(float(a[f"O{layer}"][n]), digits)
+            if layer:
+                delta[layer, n] = fmt(float(a[f"delta{layer}"][n]), digits)
+        if layer and few(layer):
+            for p in range(widths[layer - 1]):
+                for q in range(width):
+                    edge[layer, p, q] = fmt(float(a[f"W{layer}"][p, q]), digits)
+    return Labels(node, value, delta, edge, _sym(sym, S.delta(len(widths) - 1)))
+
+
+def symbolic_labels(widths: tuple[int, ...], printer) -> Labels:
+    """Labels of a derivation's network: node outputs and one weight per layer, no numbers."""
+    from .render import Node
+
+    node, delta, edge = {}, {}, {}
+    for layer, width in enumerate(widths):
+        for n in shown_nodes(width):
+            if n is None:
+                continue
+            node[layer, n] = _sym(printer, S.O(layer)[Node(layer, n)])
+            if layer:
+                delta[layer, n] = ""
+        if layer:  # one edge per weight layer names its weight
+            edge[layer, 0, 0] = _sym(printer, S.W(layer)[Node(layer - 1, 0), Node(layer, 0)])
+    return Labels(node, {}, delta, edge, _sym(printer, S.delta(len(widths) - 1)))
+
+
+# -- SVG ---------------------------------------------------------------------------------
+
+
+def _mathml(latex: str) -> str:
+    from latex2mathml.converter import convert
+
+    return convert(latex)
+
+
+def _math(x: float, y: float, w: float, h: float, latex: str, cls: str) -> str:
+    """A MathML label centred at (x, y), inside a foreignObject."""
+    return (
+        f'<foreignObject x="{x - w / 2:.1f}" y="{y - h / 2:.1f}" width="{w:.0f}" '
+        f'height="{h:.0f}" class="{cls}"><div xmlns="http://www.w3.org/1999/xhtml">'
+        f"{_mathml(latex)}</div></foreignObject>"
+    )
+
+
+def svg(worked, printed) -> str:
+    """The worked example's network with its numbers."""
+    return draw_svg(worked.numbers.widths, example_labels(worked, printed))
+
+
+def draw_svg(widths: tuple[int, ...], labels: Labels) -> str:
+    spots = layout(widths)
+    r = 24
+    width = 140 + (len(widths) - 1) * 190
+    height = max(s.y for col in spots for s in col) + 110
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="{width:.0f}" height="{height:.0f}" role="img" class="network">',
+        "<style>"
+        ".network line.edge{stroke:#8a8f98;stroke-width:1.1}"
+        ".network circle{fill:#f4f6fb;stroke:#2c3e66;stroke-width:1.6}"
+        ".network text{font:12px 'DejaVu Sans',sans-serif;fill:#1d1d1f}"
+        ".network text.value{fill:#2c3e66}.network text.delta{fill:#b03a2e}"
+        ".network text.weight{font-size:11px;fill:#555}"
+        ".network foreignObject div{text-align:center;font-size:14px;line-height:1}"
+        ".network .back{stroke:#b03a2e;stroke-width:1.6;fill:none}"
+        "</style>",
+        '<defs><marker id="derive-arrow" viewBox="0 0 10 10" refX="9" refY="5" '
+        'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z" fill="#b03a2e"/></marker></defs>',
+    ]
+    for layer in range(1, len(widths)):
+        for a in spots[layer - 1]:
+            for b in spots[layer]:
+                if a.node is None or b.node is None:
+                    continue
+                out.append(
+                    f'<line class="edge" x1="{a.x + r:.1f}" y1="{a.y:.1f}" '
+                    f'x2="{b.x - r:.1f}" y2="{b.y:.1f}"/>'
+                )
+        for a in spots[layer - 1]:
+            for b in spots[layer]:
+                key = (layer, a.node, b.node)
+                if key not in labels.edge:
+                    continue
+                # at a third of the way from the sender, where edges are apart
+                tx = a.x + r + (b.x - a.x - 2 * r) * 0.3
+                ty = a.y + (b.y - a.y) * 0.3
+                text = labels.edge[key]
+                if text.startswith("-") or text[:1].isdigit():
+                    out.append(
+                        f'<text class="weight" x="{tx:.1f}" y="{ty - 3:.1f}" '
+                        f'text-anchor="middle">{html.escape(text)}</text>'
+                    )
+                else:
+                    out.append(_math(tx, ty - 10, 70, 22, text, "weight"))
+    for column in spots:
+        for s in column:
+            if s.node is None:
+                out.append(
+                    f'<text x="{s.x:.1f}" y="{s.y + 6:.1f}" text-anchor="middle" '
+                    f'style="font-size:22px">⋮</text>'
+                )
+                continue
+            out.append(f'<circle cx="{s.x:.1f}" cy="{s.y:.1f}" r="{r}"/>')
+            out.append(_math(s.x, s.y, 2 * r + 16, 24, labels.node[s.layer, s.node], "node"))
+            below = s.y + r + 13
+            value = labels.value.get((s.layer, s.node), "")
+            if value:
+                out.append(
+                    f'<text class="value" x="{s.x:.1f}" y="{below:.1f}" '
+                    f'text-anchor="middle">{html.escape(value)}</text>'
+                )
+                below += 14
+            delta = labels.delta.get((s.layer, s.node), "")
+            if delta:
+                out.append(
+                    f'<text class="delta" x="{s.x:.1f}" y="{below:.1f}" '
+                    f'text-anchor="middle">δ {html.escape(delta)}</text>'
+                )
+    for layer, width in enumerate(widths):
+        if width > SHOWN:
+            s = spots[layer][-1]
+            out.append(
+                f'<text x="{s.x:.1f}" y="{height - 46:.1f}" text-anchor="middle">'
+                f"{width} nodes</text>"
+            )
+    # δ flows back: an arrow from the output layer to the first hidden layer
+    if len(widths) > 2:
+        x0, x1 = spots[-1][0].x, spots[1][0].x
+        y = height - 22
+        out.append(
+            f'<path class="back" d="M{x0:.1f},{y:.1f} L{x1:.1f},{y:.1f}" '
+            'marker-end="url(#derive-arrow)"/>'
+        )
+        out.append(_math((x0 + x1) / 2, y - 14, 120, 22, labels.delta_symbol, "delta"))
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+# -- TikZ --------------------------------------------------------------------------------
+
+
+def tikz(worked, printed) -> str:
+    return draw_tikz(worked.numbers.widths, example_labels(worked, printed))
+
+
+def draw_tikz(widths: tuple[int, ...], labels: Labels) -> str:
+    """A ``tikzpicture`` (TikZ from pgf; needs ``\\usepackage{tikz}``)."""
+    spots = layout(widths, column=3.6, row=1.9)
+    out = [
+        r"\begin{center}",
+        r"\begin{tikzpicture}[yscale=-1,",
+        r"  unit/.style={circle,draw=blue!50!black,fill=blue!4,minimum size=11mm,inner sep=0pt},",
+        r"  weight/.style={font=\scriptsize,fill=white,inner sep=1pt},",
+        r"  value/.style={font=\scriptsize,text=blue!50!black},",
+        r"  delta/.style={font=\scriptsize,text=red!60!black}]",
+    ]
+
+    def name(s: Spot) -> str:
+        return f"n{s.layer}x{s.node}"
+
+    for column in spots:
+        for s in column:
+            x, y = s.x, s.y
+            if s.node is None:
+                out.append(rf"\node at ({x:.2f},{y:.2f}) {{$\vdots$}};")
+                continue
+            out.append(
+                rf"\node[unit] ({name(s)}) at ({x:.2f},{y:.2f}) "
+                rf"{{${labels.node[s.layer, s.node]}$}};"
+            )
+            below = []
+            if labels.value.get((s.layer, s.node)):
+                below.append(rf"\textcolor{{blue!50!black}}{{{labels.value[s.layer, s.node]}}}")
+            if labels.delta.get((s.layer, s.node)):
+                below.append(
+                    rf"\textcolor{{red!60!black}}{{$\delta$ {labels.delta[s.layer, s.node]}}}"
+                )
+            if below:
+                joined = r" \\ ".join(below)
+                out.append(rf"\node[value,below=0.5mm of {name(s)},align=center] {{{joined}}};")
+    for layer in range(1, len(widths)):
+        for a in spots[layer - 1]:
+            for b in spots[layer]:
+                if a.node is None or b.node is None:
+                    continue
+                label = labels.edge.get((layer, a.node, b.node))
+                text = rf" node[weight,pos=0.3] {{${label}$}}" if label else ""
+                out.append(rf"\draw[gray] ({name(a)}) --{text} ({name(b)});")
+    if len(widths) > 2:
+        x0, x1 = spots[-1][0].x, spots[1][0].x
+        y = max(s.y for col in spots for s in col) + 1.9
+        out.append(
+            rf"\draw[->,thick,red!60!black] ({x0:.2f},{y:.2f}) -- "
+            rf"node[above,delta] {{${labels.delta_symbol}$}} ({x1:.2f},{y:.2f});"
+        )
+    for layer, width in enumerate(widths):
+        if width > SHOWN:
+            s = spots[layer][-1]
+            out.append(rf"\node[value] at ({s.x:.2f},{s.y + 1.0:.2f}) {{{width} nodes}};")
+    out += [r"\end{tikzpicture}", r"\end{center}"]
+    return "\n".join(out)

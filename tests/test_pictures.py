@@ -1,0 +1,84 @@
+"""The network pictures: SVG in the HTML page, TikZ in the LaTeX document."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from derive.teach import picture
+from tests.helpers import run_cli as run
+
+pytest.importorskip("latex2mathml")
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_of(page: str) -> ET.Element:
+    start, end = page.index("<svg"), page.index("</svg>") + len("</svg>")
+    return ET.fromstring(page[start:end])
+
+
+def test_the_example_page_draws_the_network_with_its_numbers():
+    code, page, err = run("example", "--format", "html")
+    assert code == 0, err
+    root = svg_of(page)
+    circles = root.findall(f".//{SVG}circle")
+    assert len(circles) == 2 + 3 + 2  # the default 2-3-2 network
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "0.1" in texts and "-0.4" in texts  # weights on the edges (W[0][0], W[0][0][1])
+    assert any(t and t.startswith("δ ") for t in texts)  # δ under the nodes
+    edges = root.findall(f".//{SVG}line")
+    assert len(edges) == 2 * 3 + 3 * 2
+    # node labels are the notation's: O_{j_1} in doc004, a^{2}_{1} in Nielsen's
+    assert "<mi>O</mi>" in page.split("</svg>")[0]
+    _, nielsen, _ = run("example", "--format", "html", "--notation", "nielsen")
+    assert "<mi>a</mi>" in nielsen.split("</svg>")[0]
+
+
+def test_a_wide_layer_is_drawn_with_an_ellipsis():
+    from derive.notation import PRESETS
+    from derive.teach.render import NodePrinter
+
+    printer = NodePrinter({"notation": PRESETS["doc004"], "depth": 2})
+    text = picture.draw_svg((784, 100, 10), picture.symbolic_labels((784, 100, 10), printer))
+    root = ET.fromstring(text)
+    assert len(root.findall(f".//{SVG}circle")) == 5 + 5 + 5
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert texts.count("⋮") == 3 and "784 nodes" in texts and "100 nodes" in texts
+    assert picture.shown_nodes(7) == list(range(7))
+    assert picture.shown_nodes(8) == [0, 1, 2, None, 6, 7]
+
+
+HAVE_TIKZ = (
+    shutil.which("kpsewhich")
+    and subprocess.run(
+        ["kpsewhich", "tikz.sty"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+)
+
+
+@pytest.mark.parametrize(
+    ("engine", "argv"),
+    [("pdflatex", ()), ("xelatex", ("--lang", "zh", "--notation", "nielsen"))],
+)
+def test_the_document_with_its_tikz_picture_compiles(tmp_path, engine, argv):
+    if not (shutil.which(engine) and HAVE_TIKZ) and not os.environ.get("CI"):
+        pytest.skip(f"no {engine} with TikZ (Debian: texlive-pictures)")
+    code, tex, err = run("example", "--document", *argv)
+    assert code == 0, err
+    assert r"\begin{tikzpicture}" in tex and r"\usepackage{tikz}" in tex
+    (tmp_path / "example.tex").write_text(tex, encoding="utf-8")
+    done = subprocess.run(
+        [engine, "-interaction=nonstopmode", "-halt-on-error", "example.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert (tmp_path / "example.pdf").stat().st_size > 5000
