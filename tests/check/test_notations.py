@@ -39,6 +39,9 @@ def verdict(notation: str, lhs: str, rhs: str, op: str = "="):
         # Bishop 5.3: delta = +dE/da, a_j the pre-activation, h the hidden activation
         ("bishop", r"\delta_k", r"y_k - t_k", "holds"),
         ("bishop", r"\delta_j", r"h'(a_j) \sum_k w_{kj} \delta_k", "holds"),
+        # Rumelhart 1986: the pattern p on every quantity, E_p the pattern's error
+        ("rumelhart", r"\frac{\partial E_p}{\partial w_{ji}}", r"-\delta_{pj} o_{pi}", "holds"),
+        ("rumelhart", r"\frac{\partial E_p}{\partial w_{ji}}", r"\delta_{pj} o_{pi}", "fails"),
     ],
 )
 def test_textbook_equations_in_their_own_notation(notation, lhs, rhs, status):
