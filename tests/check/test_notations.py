@@ -48,6 +48,23 @@ def test_textbook_equations_in_their_own_notation(notation, lhs, rhs, status):
     assert verdict(notation, lhs, rhs).status == status
 
 
+@pytest.mark.parametrize(
+    "lhs, rhs, status, diagnosis",
+    [
+        (r"\delta^L", r"\nabla_a C \odot \sigma'(z^L)", "holds", ""),  # BP1a
+        (r"\delta^L", r"(a^L - y) \odot \sigma'(z^L)", "holds", ""),
+        (r"\delta^l", r"((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)", "holds", ""),  # BP2
+        (r"\delta^l", r"(w^{l+1} \delta^{l+1}) \odot \sigma'(z^l)", "fails", "transposed"),
+        (r"\nabla_a C", r"y - a^L", "fails", "sign"),
+        (r"z^l", r"w^l a^{l-1} + b^l", "definition", ""),
+    ],
+)
+def test_whole_layer_vectors_are_read_element_by_element(lhs, rhs, status, diagnosis):
+    v = verdict("nielsen", lhs, rhs)
+    assert v.status == status and diagnosis in v.diagnosis, v
+    assert "'" not in v.diagnosis  # no internal summation names (k'0)
+
+
 def test_one_based_sums_run_over_the_layer():
     v = verdict("doc004", r"\frac{\partial E}{\partial O_j}", r"-\sum_{k=1}^{K} \delta_k w_{jk}")
     assert v.status == "holds"
