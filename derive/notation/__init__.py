@@ -14,6 +14,7 @@ Public API (for the printers and for the checker)
                                      :class:`derive.errors.InputError` naming the key.
 ``notation_from_front_matter(text)`` the ``[notation]`` table of a note's front matter
                                      (``+++`` TOML in Markdown, ``%`` lines in .tex), or None.
+``front_matter(text)``               the whole front matter as a table ([notation], [numbers]).
 ``notation.glyph(kind)``             the glyph of a quantity kind (``Kind.PREACT`` -> ``z``).
 ``notation.symbol(quantity, depth)`` the LaTeX name of a typed quantity at a layer,
                                      layer label included, node indices excluded
@@ -34,6 +35,7 @@ Public API (for the printers and for the checker)
                                      superscript (a layer label or None) and subscripts
                                      names, or None.
 ``network_for(notation, **options)`` the network the notation's text assumes.
+``closest_preset(glyphs)``           the preset whose glyphs a note uses most (for a hint).
 """
 
 from __future__ import annotations
@@ -47,6 +49,21 @@ from .model import (
     update_scale,
 )
 from .presets import PRESETS, preset
+
+
+def closest_preset(glyphs) -> str | None:
+    """The name of the preset that writes most of ``glyphs`` (bare LaTeX such as
+    ``z``, ``\\delta``, ``C``), or None when no preset writes any of them."""
+    wanted = set(glyphs)
+    best = max(PRESETS.values(), key=lambda n: len(wanted & n.glyphs()))
+    return best.name if wanted & best.glyphs() else None
+
+
+def front_matter(text: str) -> dict | None:
+    """A note's whole TOML front matter (``[notation]``, ``[numbers]``), or None."""
+    from .files import front_matter as _front
+
+    return _front(text)
 
 
 def load_notation(path_or_name: str) -> Notation:
@@ -65,10 +82,12 @@ def notation_from_front_matter(text: str) -> Notation | None:
 
 __all__ = [
     "DEEP_LETTERS",
+    "closest_preset",
     "PRESETS",
     "Conventions",
     "Notation",
     "for_depth",
+    "front_matter",
     "load_notation",
     "network_for",
     "notation_from_front_matter",
