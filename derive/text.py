@@ -53,7 +53,8 @@ TEXT: dict[str, dict[str, str]] = {
     "book_exact": {
         "en": "the book's hidden-layer rule with {e_j}: here the output error {E_k} is the "
         "output layer's error term itself, so this IS the gradient step",
-        "zh": "书中隐藏层的规则使用 {e_j}：这里输出误差 {E_k} 就是输出层的误差项，所以它就是梯度下降的一步",
+        "zh": "书中隐藏层的规则使用 {e_j}：这里输出误差 {E_k} 就是输出层的误差项，"
+        "所以它就是梯度下降的一步",
     },
     "book_exact_one_hot": {
         "en": "the book's hidden-layer rule with {e_j}: with one-hot targets the output error "
