@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import select
 import subprocess
 import sys
@@ -24,11 +23,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
-GIB = 1 << 30
 CASE_SECONDS = 30.0
 """Far above any answer (the budgets answer in well under a second); a case past it hangs."""
 
 WORKER = r"""
+import resource  # the limit first, in the worker itself (no preexec_fn: the parent may have threads)
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 import io, json, sys, time
 from contextlib import redirect_stderr, redirect_stdout
 from derive.cli import main
@@ -57,9 +57,6 @@ class Worker:
         self.proc = None
 
     def start(self) -> None:
-        def limit() -> None:
-            resource.setrlimit(resource.RLIMIT_AS, (GIB, GIB))
-
         self.proc = subprocess.Popen(
             [sys.executable, "-c", WORKER],
             cwd=ROOT,
@@ -67,7 +64,6 @@ class Worker:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
-            preexec_fn=limit,
             env={**os.environ, "PYTHONHASHSEED": "0"},
         )
 

@@ -7,7 +7,6 @@ process of their own (memory, /dev/zero) run under a 1 GiB address-space limit.
 
 from __future__ import annotations
 
-import resource
 import subprocess
 import sys
 import warnings
@@ -27,19 +26,23 @@ def verdict(lhs: str, rhs: str, notation: str = "doc004"):
     return Checker(notation).check(Relation(1, lhs, "=", rhs, f"{lhs} = {rhs}"))
 
 
+LIMITED = (
+    "import resource, runpy, sys; "
+    f"resource.setrlimit(resource.RLIMIT_AS, ({GIB}, {GIB})); "
+    "sys.argv[0] = 'derive'; runpy.run_module('derive', run_name='__main__')"
+)
+"""``python -m derive`` with the limit set in the process itself (a preexec_fn
+would fork a parent that may have threads)."""
+
+
 def run_limited(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """``derive ARGV`` in a process limited to 1 GiB of address space."""
-
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (GIB, GIB))
-
     return subprocess.run(
-        [sys.executable, "-m", "derive", *argv],
+        [sys.executable, "-c", LIMITED, *argv],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=timeout,
-        preexec_fn=limit,
     )
 
 
