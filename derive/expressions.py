@@ -20,6 +20,8 @@ FUNCTIONS = {
     "ln": sp.log,
     "tanh": sp.tanh,
     "sinh": sp.sinh,
+    "sin": sp.sin,
+    "cos": sp.cos,
     "cosh": sp.cosh,
     "atan": sp.atan,
     "arctan": sp.atan,

@@ -145,6 +145,10 @@ def _polynomial_form(fprime: sp.Expr, f: sp.Expr, degree: int = 3) -> sp.Expr | 
     return g if _identically_zero(fprime - g.subs(y, f)) else None
 
 
+_ELEMENTARY = {sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.tanh, sp.sinh, sp.cosh}
+"""Functions an output form may use (each has a NumPy function)."""
+
+
 def _inverse_form(fprime: sp.Expr, f: sp.Expr) -> sp.Expr | None:
     """Invert ``y = f(x)`` with ``solve`` and substitute into ``f'``.
 
@@ -168,6 +172,8 @@ def _inverse_form(fprime: sp.Expr, f: sp.Expr) -> sp.Expr | None:
         form = sp.simplify(fprime.subs(x, sol))
         if sp.count_ops(form) > 12:
             return None  # a form longer than f' itself teaches nothing
+        if {type(fn) for fn in form.atoms(sp.Function)} - _ELEMENTARY:
+            return None  # erf's form needs erfinv: f'(net) computed from net is better
         forms.add(form)
     if len(forms) != 1:
         return None

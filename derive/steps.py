@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from . import functions as F
 from . import symbols as S
 from .calculus import contract
 from .derivation import Derivation, net_def
@@ -84,6 +85,8 @@ def output_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     steps = []
     E_n = d.loss_expr.xreplace({S.index(L, 1): n})
     steps.append(Step(dE, (_D(E_n, w),), "expand_loss"))
+    if d.network.activations[-1].vector:
+        return _one_output(steps + _softmax_output_steps(d, scale), d)
     # which output's term depends on w_jk: the Kronecker delta of ∂net_n/∂w_jk says
     local = contract(sp.diff(net_def(L, n, d.network.bias), w))
     (kd,) = [f for f in sp.Mul.make_args(local) if isinstance(f, sp.KroneckerDelta)]
@@ -115,7 +118,8 @@ def output_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     steps.append(Step(dE, (combined,), "chain_rule"))
     delta_eq = d.equation(f"delta{L}")
     if len(delta_eq.rhs) > 2:
-        rewritten = Factors(delta_eq.rhs[-1].factors + (Factor(local, "input"),), -1)
+        last = delta_eq.rhs[-1]  # δ = -∂E/∂net, so ∂E/∂w = -(δ's own sign) δ O
+        rewritten = Factors(last.factors + (Factor(local, "input"),), -last.sign)
         steps.append(Step(dE, (rewritten,), "output_form"))
     steps.append(Step(delta_eq.lhs, delta_eq.rhs, "define_delta"))
     grad = d.equation(f"grad_W{L}")
@@ -126,6 +130,36 @@ def output_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
         (mat,) = [e for e in matrix_equations(d) if e.key == f"matrix_update_W{L}"]
         steps.append(Step(mat.lhs, _scaled_outer(mat.rhs, scale), "matrix_form"))
     return _one_output(steps, d)
+
+
+def _softmax_output_steps(d: Derivation, scale: sp.Expr) -> list[Step]:
+    """A softmax output couples the outputs: E depends on net_k through EVERY
+    output O_n, so the chain rule sums over n (no single output is "joined")."""
+    L = d.depth
+    j, k, n = S.index(L - 1), S.index(L), S.index(L, 3)
+    w, net = S.W(L)[j, k], S.net(L)[k]
+    dE, dE_dnet = _D(S.E, w), _D(S.E, net)
+    limits = (n, 0, S.width(L) - 1)
+    steps = [Step(dE, (_chain((S.E, net), (net, w)),), "chain_rule")]
+    O_n = S.O(L)[n]
+    steps.append(Step(dE_dnet, (sp.Sum(_D(S.E, O_n) * _D(O_n, net), limits),), "sum_over_outputs"))
+    term = d.network.loss.term.xreplace({F.d: S.d[n], F.o: O_n})
+    g = sp.diff(term, O_n)  # -d_n / O_n
+    steps.append(Step(dE_dnet, (sp.Sum(g * _D(O_n, net), limits),), "loss_derivative"))
+    soft = O_n * (sp.KroneckerDelta(n, k) - S.O(L)[k])  # ∂O_n/∂net_k of a softmax
+    steps.append(Step(_D(O_n, net), (soft,), "activation_derivative"))
+    total = sp.Sum(sp.expand(g * soft), limits)
+    steps.append(Step(dE_dnet, (total, contract(total)), "chain_rule"))
+    delta_eq = d.equation(f"delta{L}")
+    steps.append(Step(delta_eq.lhs, delta_eq.rhs, "define_delta"))
+    grad = d.equation(f"grad_W{L}")
+    steps.append(Step(dE, grad.rhs, "define_delta"))
+    upd = d.equation(f"update_W{L}")
+    steps.append(Step(upd.lhs, _scaled((-S.eta * dE,) + upd.rhs, scale), "update_rule"))
+    if not d.network.scalar_output:
+        (mat,) = [e for e in matrix_equations(d) if e.key == f"matrix_update_W{L}"]
+        steps.append(Step(mat.lhs, _scaled_outer(mat.rhs, scale), "matrix_form"))
+    return steps
 
 
 def hidden_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:

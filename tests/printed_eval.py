@@ -21,6 +21,7 @@ named without indices) an index-1 quantity is the column vector of its layer.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -117,14 +118,21 @@ class Reader:
         self.m = model
         self.base = model.state()
         self._delta: dict = {}
+        self._dE: dict = {}
+        self.seen: dict = {}
 
     # -- helpers -------------------------------------------------------------
+    def dE(self, target: tuple) -> float:
+        """∂E/∂(target) by central differences, once per target."""
+        key = (target[0], target[1], tuple(target[2]))
+        if key not in self._dE:
+            self._dE[key] = self.m.fd(lambda st: st["E"], target)
+        return self._dE[key]
+
     def delta(self, layer: int) -> np.ndarray:
         if layer not in self._delta:
             n = self.m.widths[layer]
-            self._delta[layer] = np.array(
-                [-self.m.fd(lambda st: st["E"], ("net", layer, (q,))) for q in range(n)]
-            )
+            self._delta[layer] = np.array([-self.dE(("net", layer, (q,))) for q in range(n)])
         return self._delta[layer]
 
     def fprime(self, layer: int, z: np.ndarray) -> np.ndarray:
@@ -189,7 +197,18 @@ class Reader:
             if name == "transpose":
                 (a,) = (ev(arg) for arg in expr.args)
                 return np.transpose(a)
-            fns = {"exp": np.exp, "log": np.log, "tanh": np.tanh, "sqrt": np.sqrt}
+            fns = {
+                "exp": np.exp,
+                "log": np.log,
+                "tanh": np.tanh,
+                "sqrt": np.sqrt,
+                "cos": np.cos,
+                "sin": np.sin,
+                "atan": np.arctan,
+                "Abs": np.abs,
+                "cosh": np.cosh,
+                "sinh": np.sinh,
+            }
             if name in fns:
                 (a,) = (ev(arg) for arg in expr.args)
                 return fns[name](a)
@@ -210,6 +229,16 @@ class Reader:
         wl = self.m.weight_layer(name)
         if wl is not None:
             return st["params"][self.m._param("W", wl)]
+        labelled = re.fullmatch(r"(delta|net|O|b)\^\((\d+)\)", name)
+        if labelled:  # a layer's vector named by its label: delta^{(2)}
+            kind, layer = labelled[1], int(labelled[2])
+            if kind == "delta":
+                vec = self.delta(layer)
+            elif kind == "b":
+                vec = st["params"][self.m._param("b", layer)]
+            else:
+                vec = st[(kind, layer)]
+            return np.asarray(vec, dtype=float).reshape(-1, 1)
         if name.startswith("Delta "):
             wl = self.m.weight_layer(name[6:])
             if wl is not None:
@@ -219,10 +248,7 @@ class Reader:
     def grad_matrix(self, layer: int) -> np.ndarray:
         shape = self.m.params[self.m._param("W", layer)].shape
         return np.array(
-            [
-                [self.m.fd(lambda st: st["E"], ("W", layer, (p, q))) for q in range(shape[1])]
-                for p in range(shape[0])
-            ]
+            [[self.dE(("W", layer, (p, q))) for q in range(shape[1])] for p in range(shape[0])]
         )
 
     def indexed(self, expr: sp.Indexed, at: dict, st: dict, vector: bool):
@@ -236,10 +262,10 @@ class Reader:
             wl = self.m.weight_layer(inner)
             if wl is not None and len(idx) == 2:
                 p, q = (at[i] for i in idx)
-                return -self.m.eta * self.m.fd(lambda s: s["E"], ("W", wl, (p, q)))
+                return -self.m.eta * self.dE(("W", wl, (p, q)))
             if inner == "b" and len(idx) == 1:
                 layer = self.m.layer_of(idx[0])
-                return -self.m.eta * self.m.fd(lambda s: s["E"], ("b", layer, (at[idx[0]],)))
+                return -self.m.eta * self.dE(("b", layer, (at[idx[0]],)))
             raise Unreadable(f"{name}")
         wl = self.m.weight_layer(name)
         if wl is not None:
@@ -273,9 +299,14 @@ class Reader:
         return 1 if len(set(acts)) > 1 and self.m.depth == 2 else 0
 
     def apply_f(self, layer: int, arg, at, st, vector, prime: bool):
-        if not (isinstance(arg, sp.Indexed) and str(arg.base) == "net"):
+        if isinstance(arg, sp.Symbol) and arg.name.startswith("net^("):
+            arg_layer = int(arg.name[5:-1])
+            if not vector:
+                raise Unreadable("a layer's net vector in an index line")
+        elif isinstance(arg, sp.Indexed) and str(arg.base) == "net":
+            arg_layer = self.m.layer_of(arg.indices[0])
+        else:
             raise Unreadable(f"f of {arg}")
-        arg_layer = self.m.layer_of(arg.indices[0])
         if layer and layer != arg_layer:
             # f^{(l)} names layer l's activation: applied to another layer's net it is
             # that activation anyway (the printed name decides)
@@ -301,6 +332,7 @@ class Reader:
             prime = name.startswith("f'")
             layer = int(name.split("^(")[1].rstrip(")")) if "^(" in name else 0
             nets = [a for a in args if isinstance(a, sp.Indexed) and str(a.base) == "net"]
+            nets += [a for a in args if isinstance(a, sp.Symbol) and a.name.startswith("net^(")]
             if len(nets) != 1:
                 raise Unreadable(f"which net is {name} applied to in {expr}")
             args.remove(nets[0])
@@ -342,6 +374,16 @@ class Reader:
         if isinstance(inner, sp.Function) and inner.func.__name__ in ("f", "g"):
             layer = self.f_layer(inner.func.__name__)
             return self.apply_f(layer, inner.args[0], at, st, vector, prime=True)
+        if vector and inner == sp.Symbol("E") and isinstance(var, sp.Symbol):
+            wl = self.m.weight_layer(var.name)
+            if wl is not None:  # the gradient matrix
+                return self.grad_matrix(wl)
+            bias = re.fullmatch(r"b\^\((\d+)\)", var.name)
+            if bias and self.m.bias:
+                layer = int(bias[1])
+                n = self.m.widths[layer]
+                grad = [self.dE(("b", layer, (q,))) for q in range(n)]
+                return np.array(grad).reshape(-1, 1)
         if vector:
             raise Unreadable("a derivative in a matrix line")
         target = self.target(var, at)
@@ -353,6 +395,8 @@ def _is_vector_line(lhs, rhs, model: Model) -> bool:
     names = {str(s) for e in (lhs, rhs) for s in e.atoms(sp.Symbol) - inside}
     if any(model.weight_layer(n) is not None or n.startswith("Delta ") for n in names):
         return True
+    if any(re.fullmatch(r"(delta|net|O|b)\^\(\d+\)", n) for n in names):
+        return True  # a layer's whole vector, named by its label
     funcs = {f.func.__name__ for e in (lhs, rhs) for f in e.atoms(sp.Function)}
     return bool(funcs & {"hadamard", "transpose"})
 
@@ -366,9 +410,11 @@ class Tally:
     approximate: int = 0
 
 
-def check_text(text: str, model: Model, markdown: bool = False) -> Tally:
+def check_text(
+    text: str, model: Model, markdown: bool = False, reader: Reader | None = None
+) -> Tally:
     """Evaluate every printed relation of ``text``; return what held."""
-    reader = Reader(model)
+    reader = reader or Reader(model)
     tally = Tally()
     fns = FUNCTIONS
     for formula in find_formulas(text, markdown=markdown):
@@ -378,12 +424,47 @@ def check_text(text: str, model: Model, markdown: bool = False) -> Tally:
             if rel.op not in ("=",):
                 tally.approximate += 1
                 continue
+            pairs = [(rel.lhs, rel.rhs)]
             if "(l)" in rel.source or "(l+1)" in rel.source:
-                tally.general += 1  # a general layer l: no numbers to put in
-                continue
+                tally.general += 1  # a general layer l: checked at every concrete layer
+                pairs = [
+                    (lhs, rhs)
+                    for lhs, rhs in zip(
+                        instances(rel.lhs, model.depth), instances(rel.rhs, model.depth)
+                    )
+                ]
+            for pair in pairs:
+                _check_relation(pair, rel.source, model, reader, tally, fns)
+    return tally
+
+
+def _check_relation(pair, source, model, reader, tally, fns) -> None:
+    """Check one relation; the same text on the same network is checked once
+    (LaTeX and Markdown print the same formulas; --steps repeats the results)."""
+    if pair in reader.seen:
+        verdict, detail = reader.seen[pair]
+        if verdict == "held":
+            tally.held += 1
+        else:
+            getattr(tally, verdict).append(detail)
+        return
+    before = (tally.held, len(tally.failed), len(tally.unreadable))
+    _check_relation_once(pair, source, model, reader, tally, fns)
+    if tally.held > before[0]:
+        reader.seen[pair] = ("held", None)
+    elif len(tally.failed) > before[1]:
+        reader.seen[pair] = ("failed", tally.failed[-1])
+    elif len(tally.unreadable) > before[2]:
+        reader.seen[pair] = ("unreadable", tally.unreadable[-1])
+
+
+def _check_relation_once(pair, source, model, reader, tally, fns) -> None:
+    rel_lhs, rel_rhs = pair
+    if True:
+        if True:
             try:
-                lhs = parse_latex(rel.lhs, layer_bases=LAYER_BASES, functions=fns)
-                rhs = parse_latex(rel.rhs, layer_bases=LAYER_BASES, functions=fns)
+                lhs = parse_latex(rel_lhs, layer_bases=LAYER_BASES, functions=fns)
+                rhs = parse_latex(rel_rhs, layer_bases=LAYER_BASES, functions=fns)
                 vector = _is_vector_line(lhs, rhs, model)
                 bound = {lim[0] for e in lhs.atoms(sp.Sum) for lim in e.limits}
                 free = sorted(
@@ -396,7 +477,14 @@ def check_text(text: str, model: Model, markdown: bool = False) -> Tally:
                     key=str,
                 )
                 ranges = [] if vector else [range(model.widths[model.layer_of(i)]) for i in free]
-                for values in itertools.product(*ranges):
+                every = list(itertools.product(*ranges))
+                # a lost parenthesis or sign shows at any entry: check at most four, spread out
+                picked = (
+                    every
+                    if len(every) <= 4
+                    else [every[n * (len(every) - 1) // 3] for n in range(4)]
+                )
+                for values in picked:
                     at = dict(zip(free, values))
                     a = np.asarray(reader.value(lhs, at, vector=vector), dtype=float)
                     b = np.asarray(reader.value(rhs, at, vector=vector), dtype=float)
@@ -404,12 +492,24 @@ def check_text(text: str, model: Model, markdown: bool = False) -> Tally:
                         raise Unreadable(f"shapes {a.shape} and {b.shape}")
                     scale = max(1.0, float(np.max(np.abs(a))), float(np.max(np.abs(b))))
                     if not np.all(np.abs(a - b) <= 1e-5 * scale):
-                        tally.failed.append((rel.source, at, a.ravel()[:3], b.ravel()[:3]))
+                        tally.failed.append((source, at, a.ravel()[:3], b.ravel()[:3]))
                         break
                 else:
                     tally.held += 1
             except Unreadable as err:
-                tally.unreadable.append((rel.source, str(err)))
+                tally.unreadable.append((source, str(err)))
             except Exception as err:  # a parse error is unreadable too
-                tally.unreadable.append((rel.source, f"{type(err).__name__}: {err}"))
-    return tally
+                tally.unreadable.append((source, f"{type(err).__name__}: {err}"))
+
+
+def instances(source: str, depth: int) -> list[str]:
+    """A relation about a general layer l, at every layer it speaks of (l = 1 .. L-1
+    when it names l+1); a batch form (Delta^{(l)}, rows) gives none."""
+    if r"\Delta^{(" in source or r"\text{rows}" in source:
+        return []
+    top = depth - 1 if "(l+1)" in source else depth
+    out = []
+    for layer in range(1, top + 1):
+        text = source.replace("(l+1)", f"({layer + 1})").replace("(l-1)", f"({layer - 1})")
+        out.append(text.replace("(l)", f"({layer})"))
+    return out

@@ -58,7 +58,15 @@ DEEP = [
 
 USER = [
     C.Combo(expr, out, loss)
-    for expr in ("x/(1+abs(x))", "x*sigmoid(x)", "atan(x)", "log(1+exp(x))")
+    for expr in (
+        "x/(1+abs(x))",
+        "x*sigmoid(x)",
+        "atan(x)",
+        "log(1+exp(x))",
+        "x*(1+erf(x/sqrt(2)))/2",
+        "sin(x)",
+        "max(0,x)+min(0,exp(x)-1)",
+    )
     for out, loss in (("identity", "sse"), ("sigmoid", "bce"), ("same", "mse"))
 ]
 USER = [

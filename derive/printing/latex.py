@@ -169,7 +169,13 @@ class NotationLatexPrinter(LatexPrinter):
     def _activation_name(self, layer: int | str) -> str:
         n = self.notation
         if isinstance(layer, str):
-            return n.activation[0]
+            first = n.activation[0]
+            if len(set(n.activation)) == 1:
+                return first
+            # layers differ: a general layer l has its own f^{(l)}, never layer 1's
+            return (
+                first.replace("(1)", f"({layer})") if "(1)" in first else f"{first}^{{({layer})}}"
+            )
         name = n.activation[min(layer, len(n.activation)) - 1]
         if n.hidden_activation and layer < self._depth():
             return n.hidden_activation
@@ -199,7 +205,10 @@ class NotationLatexPrinter(LatexPrinter):
         inner = expr.expr
         if isinstance(inner, (sp.Symbol, sp.Indexed)) or isinstance(var, sp.IndexedBase):
             return rf"\frac{{\partial {self._print(inner)}}}{{\partial {self._print(var)}}}"
-        return rf"\frac{{\partial}}{{\partial {self._print(var)}}} {self._paren(inner)}"
+        body = self._print(inner)
+        if isinstance(inner, sp.Add) or body.startswith("-"):
+            body = rf"\left({body}\right)"  # d/dw (-Σ ...), never d/dw -Σ ...
+        return rf"\frac{{\partial}}{{\partial {self._print(var)}}} {body}"
 
     def _print_Pow(self, expr: sp.Pow) -> str:
         """A power of a labelled quantity: ``\\left(a^{2}_{j}\\right)^{2}``, never the

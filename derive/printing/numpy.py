@@ -220,6 +220,10 @@ class NumPyCodePrinter(NumPyPrinter):
             return f"{fn}({self._print(lse)}, axis=-1, keepdims=True)"
         return f"{self._module_format('numpy.log')}({self._print(arg)})"
 
+    def _print_erf(self, expr: sp.erf) -> str:
+        """SciPy's erf works on arrays (``math.erf`` takes one float)."""
+        return f"{self._module_format('scipy.special.erf')}({self._print(expr.args[0])})"
+
     def _print_Abs(self, expr: sp.Abs) -> str:
         return f"{self._module_format('numpy.abs')}({self._print(expr.args[0])})"
 
