@@ -147,48 +147,41 @@ def jax_step(jax, bias: bool):
     return step
 
 
-def candidates(net: str, size: str, dtype: str, libraries: bool) -> dict:
-    """``label: zero-argument step`` for one cell of the matrix."""
+def candidates(net: str, size: str, dtype: str, library: str) -> dict:
+    """``label: zero-argument step`` for one cell of the matrix and one library."""
     name, widths, bias = NETS[net]
-    gen = load_generated(name)
     x, d, params = case(widths, bias, SIZES[size], dtype)
-    gx, gd, gparams = case(widths, bias, SIZES[size], dtype)
-    out = {
-        "generated": (
-            (lambda: gen.update(gx, gd, *gparams, ETA))
-            if not bias
-            else (lambda: gen.update(gx, gd, *gparams, eta=ETA))
-        ),
-        "hand-written": lambda: hand_step(x, d, params, ETA, bias),
-        "input checks": lambda: gen._check(gx, gd, *gparams),
-    }
-    if not libraries:
-        return out
-    try:
+    if library == "numpy":
+        gen = load_generated(name)
+        gx, gd, gparams = case(widths, bias, SIZES[size], dtype)
+        return {
+            "generated": (
+                (lambda: gen.update(gx, gd, *gparams, ETA))
+                if not bias
+                else (lambda: gen.update(gx, gd, *gparams, eta=ETA))
+            ),
+            "hand-written": lambda: hand_step(x, d, params, ETA, bias),
+            "input checks": lambda: gen._check(gx, gd, *gparams),
+        }
+    if library == "torch":
         import torch
-    except ImportError:
-        torch = None
-    if torch is not None:
+
         tx, td = (torch.from_numpy(a.copy()) for a in (x, d))
         tparams = [torch.from_numpy(p.copy()).requires_grad_(True) for p in params]
         step = torch_step(torch, bias)
-        out["PyTorch eager"] = lambda: step(tx, td, tparams, ETA)
-    try:
-        import jax
-    except ImportError:
-        jax = None
-    if jax is not None:
-        jax.config.update("jax_enable_x64", True)
-        jx, jd = (jax.numpy.asarray(a) for a in (x, d))
-        state = {"params": [jax.numpy.asarray(p) for p in params]}
-        jstep = jax_step(jax, bias)
+        return {"PyTorch eager": lambda: step(tx, td, tparams, ETA)}
+    import jax
 
-        def run_jax():
-            state["params"] = jstep(state["params"], jx, jd, ETA)
-            state["params"][0].block_until_ready()
+    jax.config.update("jax_enable_x64", True)
+    jx, jd = (jax.numpy.asarray(a) for a in (x, d))
+    state = {"params": [jax.numpy.asarray(p) for p in params]}
+    jstep = jax_step(jax, bias)
 
-        out["JAX jit"] = run_jax
-    return out
+    def run_jax():
+        state["params"] = jstep(state["params"], jx, jd, ETA)
+        state["params"][0].block_until_ready()
+
+    return {"JAX jit": run_jax}
 
 
 def round_robin(steps: dict, repeat: int, number: int) -> dict:
@@ -196,8 +189,10 @@ def round_robin(steps: dict, repeat: int, number: int) -> dict:
     times: dict = {label: [] for label in steps}
     for fn in steps.values():
         fn()  # warm up (JAX compiles here)
-    for _ in range(repeat):
-        for label, fn in steps.items():
+    order = list(steps)
+    for n in range(repeat):
+        for label in order[n % len(order) :] + order[: n % len(order)]:  # rotated
+            fn = steps[label]
             start = time.perf_counter()
             for _ in range(number):
                 fn()
@@ -219,12 +214,16 @@ def interleaved(steps: dict, repeat: int, number: int) -> dict:
 
 
 def worker(mode: str, repeat: int, quick: bool) -> dict:
+    """One process's measurements: ``numpy`` (generated, hand-written and the input
+    checks round-robin), ``mixed`` (generated and hand-written alternating call by
+    call), ``torch`` or ``jax`` (that library alone in its process)."""
     results = {}
     for net in NETS:
         for size in SIZES:
             for dtype in DTYPES:
                 number = (2 if quick else 40) if SIZES[size] is None else (1 if quick else 5)
-                steps = candidates(net, size, dtype, libraries=mode == "blocks" and not quick)
+                library = "numpy" if mode == "mixed" else mode
+                steps = candidates(net, size, dtype, library)
                 if mode == "mixed":
                     steps = {k: steps[k] for k in ("generated", "hand-written")}
                     got = interleaved(steps, repeat, number)
@@ -234,10 +233,16 @@ def worker(mode: str, repeat: int, quick: bool) -> dict:
     return results
 
 
+def installed(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
+
+
 # -- derive train's throughput ----------------------------------------------------------------
 
 
-def train_worker(rows: int, batches: tuple[int, ...], libraries: bool) -> dict:
+def train_worker(rows: int, batches: tuple[int, ...], library: str) -> dict:
+    """Samples per second of one epoch: ``derive.training.train`` (``numpy``) or the same
+    loop with a PyTorch eager step (``torch``), each library in its own process."""
     import numpy as np
 
     sys.path.insert(0, str(ROOT))
@@ -246,18 +251,16 @@ def train_worker(rows: int, batches: tuple[int, ...], libraries: bool) -> dict:
     rng = np.random.default_rng(0)
     x = rng.uniform(0.01, 1.0, size=(rows, 784))
     labels = rng.integers(0, 10, size=rows)
-    data = T.Data(x, labels, x[:500], labels[:500], "synthetic")
-    module = T.generated_module("sigmoid", None, "sse")
     out = {}
     for batch in batches:
-        history = T.train(module, data, hidden=100, epochs=1, eta=0.3, batch=batch)
-        out[f"derive train, batch {batch}"] = rows / history.seconds[0]
-        try:
-            import torch
-        except ImportError:
+        if library == "numpy":
+            data = T.Data(x, labels, x[:500], labels[:500], "synthetic")
+            module = T.generated_module("sigmoid", None, "sse")
+            history = T.train(module, data, hidden=100, epochs=1, eta=0.3, batch=batch)
+            out[f"derive train, batch {batch}"] = rows / history.seconds[0]
             continue
-        if not libraries:
-            continue
+        import torch
+
         tx = torch.from_numpy(x)
         td = torch.from_numpy(T.targets(labels))
         v0, w0 = T.initial_weights(784, 100, 10, 0)
@@ -322,20 +325,23 @@ def fmt_x(ratio: float | None) -> str:
 
 def table(results: dict, repeat: int, quick: bool) -> list[str]:
     lines = [
-        f"medians of {repeat} repeats a cell; times in microseconds per update; "
-        "ratios within one process",
+        f"medians of {repeat} repeats a cell; times in microseconds per update; generated, "
+        "hand-written and input checks side by side in one process (rotating round-robin); "
+        "'mixed': generated and hand-written alternating call by call in another; PyTorch "
+        "and JAX each alone in its own process",
         "",
         "| configuration | network | case | generated | hand-written | gen/hand "
         "| mixed gen/hand | input checks | PyTorch | gen/PyTorch | JAX jit |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for config in CONFIGS:
-        blocks, mixed = results[config]["blocks"], results[config]["mixed"]
+        blocks, mixed = results[config]["numpy"], results[config]["mixed"]
         for key, got in blocks.items():
             net, size, dtype = key.split("|")
             gen, hand = got["generated"], got["hand-written"]
             mix = mixed[key]
-            torch_t, jax_t = got.get("PyTorch eager"), got.get("JAX jit")
+            torch_t = results[config].get("torch", {}).get(key, {}).get("PyTorch eager")
+            jax_t = results[config].get("jax", {}).get(key, {}).get("JAX jit")
             lines.append(
                 f"| {config} | {net} | {size}, {dtype} | {fmt_us(gen)} | {fmt_us(hand)} "
                 f"| {fmt_x(gen / hand)} | {fmt_x(mix['generated'] / mix['hand-written'])} "
@@ -346,7 +352,7 @@ def table(results: dict, repeat: int, quick: bool) -> list[str]:
     lines += ["", "float32 / float64, generated update (same process):", ""]
     lines += ["| configuration | network | per sample | batch 128 |", "|---|---|---|---|"]
     for config in CONFIGS:
-        blocks = results[config]["blocks"]
+        blocks = results[config]["numpy"]
         for net in NETS:
             cells = []
             for size in SIZES:
@@ -361,29 +367,37 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=None, help="repeats a cell (median taken)")
     parser.add_argument("--quick", action="store_true", help="smoke run: few repeats, NumPy only")
-    parser.add_argument("--worker", choices=("blocks", "mixed", "train"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--worker",
+        choices=("numpy", "mixed", "torch", "jax", "train", "train-torch"),
+        help=argparse.SUPPRESS,
+    )
     args = parser.parse_args(argv)
     repeat = args.repeat or (2 if args.quick else 15)
     rows, batches = (1_000, (1, 128)) if args.quick else (60_000, (1, 128))
-    if args.worker == "train":
-        print(json.dumps(train_worker(rows, batches, libraries=not args.quick)))
+    if args.worker in ("train", "train-torch"):
+        library = "torch" if args.worker == "train-torch" else "numpy"
+        print(json.dumps(train_worker(rows, batches, library)))
         return 0
     if args.worker:
         print(json.dumps(worker(args.worker, repeat, args.quick)))
         return 0
 
     common = ["--repeat", str(repeat)] + (["--quick"] if args.quick else [])
+    modes = ["numpy", "mixed"]
+    if not args.quick:
+        modes += [lib for lib in ("torch", "jax") if installed(lib)]
     results = {}
     for config in CONFIGS:
-        results[config] = {
-            mode: spawn(config, ["--worker", mode, *common]) for mode in ("blocks", "mixed")
-        }
+        results[config] = {mode: spawn(config, ["--worker", mode, *common]) for mode in modes}
     print(f"python bench/bench_speed.py{' --quick' if args.quick else ''}; BLAS: {blas_in_use()}")
     print(
         f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, {os.cpu_count()} CPUs"
     )
     print("\n".join(table(results, repeat, args.quick)))
     train = spawn("default threads, CORETYPE as set", ["--worker", "train", *common])
+    if "torch" in modes:
+        train |= spawn("default threads, CORETYPE as set", ["--worker", "train-torch", *common])
     print(f"\nthroughput, one epoch of {rows:,} synthetic rows, 784-100-10 (default threads):\n")
     print("| loop | samples/s |")
     print("|---|---|")

@@ -230,6 +230,7 @@ _DROP = re.compile(r"\\(?:tag\*?|label)\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![a-z
 
 _RELATION_COMMANDS = {
     "approx": "≈",
+    "equiv": "≡",
     "Rightarrow": "⇒",
     "implies": "⇒",
     "Longrightarrow": "⇒",
@@ -242,7 +243,16 @@ _RELATION_COMMANDS = {
     "geq": "≥",
     "geqslant": "≥",
 }
-_RELATION_CHARS = {"=": "=", "<": "<", ">": ">", "≈": "≈", "⇒": "⇒", "≤": "≤", "≥": "≥"}
+_RELATION_CHARS = {
+    "=": "=",
+    "<": "<",
+    ">": ">",
+    "≈": "≈",
+    "≡": "≡",
+    "⇒": "⇒",
+    "≤": "≤",
+    "≥": "≥",
+}
 
 # One token of a row for depth tracking.
 _TOKEN = re.compile(
@@ -251,7 +261,7 @@ _TOKEN = re.compile(
     r"|\\(?:begin|end)\s*\{[^{}]*\}"
     r"|\\[a-zA-Z]+"
     r"|\\."
-    r"|[{}()\[\],;=<>≈⇒≤≥]",
+    r"|[{}()\[\],;=<>≈≡⇒≤≥]",
     re.S,
 )
 

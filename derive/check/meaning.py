@@ -92,6 +92,31 @@ class World:
             _strip_braces(m).replace("text", ""): names[layer]
             for layer, m in enumerate(n.matrix_weights)
         }
+        # the vocabulary of the notation model: which glyph names which kind
+        glyph = lambda g: _strip_braces(g).replace("mathrm", "").split("^")[0]  # noqa: E731
+        self.loss_names = {"E", glyph(n.loss_glyph)}
+        self.output_glyphs = {"O", "h"} | {glyph(o) for o in (*n.outputs, *n.vectors)}
+        if n.input:
+            self.output_glyphs.add(glyph(n.input))
+        self.net_glyphs = {"net", glyph(n.net)}
+        self.delta_glyphs = {"delta", glyph(n.delta)}
+        self.weight_glyphs = {"W", "w", "v"} | {glyph(w) for w in n.weights}
+        self.activation_names = {"f", "g", "Phi", "phi"} | {
+            glyph(a) for a in (*n.activation, n.hidden_activation) if a
+        }
+        self.delta_sign = n.conventions.delta_sign
+        self.receiver_first = n.conventions.weight_order == "receiver_first"
+        self.example_letters = {n.example_index} if n.example_index else set()
+
+    def label_layer(self, label: str) -> int | None:
+        """Our layer number of a layer label written in the notation (``L``, ``L-1``,
+        ``2`` where the notation numbers the input layer ``first_layer``)."""
+        L = self.network.depth
+        if label.isdigit():
+            return int(label) - self.notation.first_layer
+        if label == "L" or (label[:1] == "L" and label[1:2] in "+-" and label[2:].isdigit()):
+            return L + (int(label[1:]) if len(label) > 1 else 0)
+        return None
 
     # -- layers ------------------------------------------------------------------
 
@@ -111,14 +136,17 @@ class World:
 
     def _weight(self, name: str, indices) -> sp.Expr:
         L = self.network.depth
-        if name.startswith("W^(") and name.endswith(")"):
-            label = name[3:-1]
-            if not (label.isdigit() or label == "L"):
+        if "^(" in name and name.endswith(")"):
+            layer = self.label_layer(name.split("^(", 1)[1][:-1])
+            if layer is None:
                 raise NotDefined(f"weight {name}")
-            layer = L if label == "L" else int(label)
+            if self.receiver_first and len(indices) == 2:  # w^l_{jk}: k sends, j receives
+                indices = indices[::-1]
         elif name in self.weight_names:
             layer = self.weight_names[name]
         elif name in ("W", "w") and len(indices) == 2:
+            if self.receiver_first:  # w_{kj}: j sends, k receives
+                indices = indices[::-1]
             layer = self.layer_of_letter(indices[1])
         else:
             raise NotDefined(f"weight {name}")
@@ -135,8 +163,12 @@ class World:
     def indexed(self, name: str, indices: tuple) -> sp.Expr:
         n = self.notation
         L = self.network.depth
-        if "^(" in name and not name.startswith(("W^(", "Delta ")):
+        if "^(" in name and not name.startswith("Delta "):
+            if name.split("^(")[0] in self.weight_glyphs:
+                return self._weight(name, indices)
             return self._labelled(name, indices)
+        if name in self.loss_names and all(str(i) in self.example_letters for i in indices):
+            return S.E  # E_d, E_n: the loss of the current example
         if name in self.output_names or name == "x":
             layer = (
                 0 if name == "x" and "x" not in n.outputs[1:] else self._output_layer(name, indices)
@@ -144,15 +176,17 @@ class World:
             if layer == L and self.network.scalar_output:
                 return S.O(L)[0]
             return S.O(layer)[indices[0]]
-        if name == "net":
+        if name in self.net_glyphs and len(indices) == 1:
             return S.net(self.layer_of_letter(indices[0]))[indices[0]]
         if name == n.target:
             return S.d[indices[0]]
         if name == "delta" and len(indices) == 2 and name not in n.local_names:  # δ_{jj'}
             return sp.KroneckerDelta(*indices)
-        if name == "delta" and name not in n.local_names:
+        if name in self.delta_glyphs and name not in n.local_names:
+            if self.delta_sign == 0:
+                raise NotDefined(f"notation {n.name} has no δ")
             layer = self.layer_of_letter(indices[0])
-            return -self.partial(S.E, S.net(layer)[indices[0]])
+            return self.delta_sign * self.partial(S.E, S.net(layer)[indices[0]])
         if name.startswith("Delta b"):
             bias = self.indexed(name[6:], indices)
             return -S.eta * self.update_scale() * self.partial(S.E, bias)
@@ -185,18 +219,20 @@ class World:
         kind, label = name.split("^(", 1)
         label = label.rstrip(")")
         L = self.network.depth
-        layer = L if label == "L" else int(label) if label.isdigit() else None
+        layer = self.label_layer(label)
         if layer is None or not 0 <= layer <= L or len(indices) != 1:
             raise NotDefined(f"{name} names no layer of this network")
         (idx,) = indices
-        if kind in ("O", "h") or kind in self.output_names:
+        if kind in self.output_glyphs or kind in self.output_names:
             return S.O(layer)[idx]
         if layer == 0:
             raise NotDefined(f"layer 0 has no {kind}")
-        if kind == "net":
+        if kind in self.net_glyphs:
             return S.net(layer)[idx]
-        if kind == "delta":
-            return -self.partial(S.E, S.net(layer)[idx])
+        if kind in self.delta_glyphs:
+            if self.delta_sign == 0:
+                raise NotDefined(f"notation {self.notation.name} has no δ")
+            return self.delta_sign * self.partial(S.E, S.net(layer)[idx])
         if kind == "b":
             if not self.network.bias:
                 raise NotDefined("this network has no biases (give --bias)")
@@ -207,7 +243,7 @@ class World:
         name = sym.name
         n = self.notation
         L = self.network.depth
-        if name == "E":
+        if name in self.loss_names:
             return S.E
         if name in self.lr_names:
             return S.eta
@@ -229,6 +265,10 @@ class World:
                 f"{name} with {len(args)} arguments (the notation's functions take one)"
             )
         (arg,) = args
+        if name in self.activation_names:
+            self._check_argument(name, arg, *written)
+            layer = self._layer_of_argument(arg)
+            return S.f(layer)(arg)
         if name in ("sigmoid", "S", "sigma"):
             return 1 / (1 + sp.exp(-arg))
         if name in ("f", "g", "Phi", "phi"):
@@ -275,7 +315,7 @@ class World:
                 len(expr.variables) == 1
                 and isinstance(inner, sp.Function)
                 and inner.args == (var,)
-                and str(inner.func) in ("f", "g", "Phi", "phi")
+                and str(inner.func) in self.activation_names
             ):
                 arg = self.translate(var)
                 self._check_argument(f"{inner.func}'", arg, var)
@@ -303,6 +343,9 @@ class World:
                 lo, hi = sp.Integer(0), sp.Min(*[S.width(n) for n in layers]) - 1
             else:
                 lo, hi = self.translate(lo), self.translate(hi)
+                whole = lo == 1 and hi in {S.width(n) for n in layers}  # \sum_{k=1}^{K}
+                if whole or self.notation.conventions.index_base == 1:
+                    lo, hi = lo - 1, hi - 1  # nodes counted from 1
             if self.network.scalar_output and layer == self.network.depth:
                 return body.xreplace({fresh: 0})
             return sp.Sum(body, (fresh, lo, hi))

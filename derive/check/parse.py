@@ -671,9 +671,10 @@ def _add(terms):
 class _Builder:
     """Parse tree -> SymPy, under one set of settings."""
 
-    def __init__(self, source, layer_bases, functions, words):
+    def __init__(self, source, layer_bases, functions, words, bare_labels=BARE_LABEL_BASES):
         self.source = source
         self.layer_bases = layer_bases
+        self.bare_labels = bare_labels
         self.functions = functions
         self.words = words
 
@@ -1077,13 +1078,17 @@ class _Builder:
     def layer_label(self, sup, name: str = "W") -> str | None:
         """A layer label: ``^{(2)}``, ``^{(l+1)}`` on any name in ``layer_bases``; a bare
         digit (``W^1_{ij}``, note 003) only on weights, since ``O_j^2`` is a square."""
-        if name not in BARE_LABEL_BASES and not self._parenthesized(sup):
+        bare = name in self.bare_labels  # a weight's letter: W^k, w^l_{jk} (textbooks)
+        if not bare and not self._parenthesized(sup):
             return None
-        bare = name in BARE_LABEL_BASES  # a weight's letter: W^k, w^l_{jk} (textbooks)
         if isinstance(sup, Token):
             if sup.type == "CHAR" and (sup.isdigit() or (bare and sup.isalpha())):
                 return str(sup)
             return None
+        if bare and isinstance(sup, _Group) and len(sup.items) == 1:
+            shifted = _shifted_label(sup.items[0])  # a^{l-1}_k
+            if shifted is not None:
+                return shifted
         atom = _single_atom(sup)
         if atom is None or atom.subs or atom.sups or atom.primes:
             return None
@@ -1476,15 +1481,24 @@ def parse_latex(
     layer_bases: frozenset[str] | set[str] = frozenset(),
     functions: frozenset[str] | set[str] = FUNCTIONS,
     words: frozenset[str] | set[str] = WORDS,
+    bare_labels: frozenset[str] | set[str] = BARE_LABEL_BASES,
 ) -> sympy.Expr:
     """Parse one LaTeX expression (one side of a relation) into SymPy.
 
     ``layer_bases``: names whose numeric superscript is a layer label (``W^1`` ->
     ``W^(1)``). ``functions``: single letters and Greek names applied when
-    followed by ``(``. ``words``: letter runs kept whole. Raises
+    followed by ``(``. ``words``: letter runs kept whole. ``bare_labels``: names
+    whose bare superscript letter or digit is a layer label (``w^l_{jk}``,
+    ``a^{l-1}_k``; the notation's glyphs in textbook notations). Raises
     ``LatexSyntaxError`` or ``Unsupported``; see the module docstring.
     """
-    key = (s, frozenset(layer_bases), frozenset(functions), frozenset(words))
+    key = (
+        s,
+        frozenset(layer_bases),
+        frozenset(functions),
+        frozenset(words),
+        frozenset(bare_labels),
+    )
     hit = _RESULTS.get(key)
     if hit is None:
         try:
@@ -1492,7 +1506,7 @@ def parse_latex(
                 raise LatexSyntaxError("column 1: expected an expression, found nothing", 1)
             check_text(s)
             tree = _tree(s)
-            hit = _Builder(s, key[1], key[2], key[3]).build(tree)
+            hit = _Builder(s, *key[1:]).build(tree)
             check_expr(hit)
         except (LatexSyntaxError, Unsupported, TooCostly) as exc:
             hit = exc

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import sympy as sp
 
 from .. import symbols as S
-from ..notation import PRESETS, for_depth, network_for
+from ..notation import PRESETS, Notation, for_depth, network_for
 from ..numeric import Point, forward
 from .budget import (
     BACKSTOP_S,
@@ -32,7 +32,7 @@ from .budget import (
 from .evaluate import Partial, printable_form, values
 from .extract import Relation
 from .meaning import REAL_VARIABLES, NotDefined, World, elementwise, index_layers
-from .parse import LatexSyntaxError, Unsupported, parse_latex
+from .parse import BARE_LABEL_BASES, FUNCTIONS, LatexSyntaxError, Unsupported, parse_latex
 
 LAYER_BASES = frozenset({"W", "b", "delta", "net", "O", "h"})
 SIZES = {2: [(3, 4, 2), (2, 3, 3), (4, 2, 3)]}
@@ -48,7 +48,8 @@ class Verdict:
     rhs: str
     op: str
     status: str
-    """'holds', 'fails', 'definition', 'not checked'."""
+    """'holds', 'fails', 'definition', 'not checked'; 'approximation' for a ≈ that is
+    not exact."""
     how: str = ""
     """'symbolically' or 'numerically' for holds; the reason for not checked."""
     difference: str = ""
@@ -101,8 +102,13 @@ def _free_indices(expr: sp.Expr) -> set:
     }
 
 
+INDEX_LETTERS = set("ijklmnpq")
+"""Letters that name nodes; a notation adds its own (Mitchell's hidden h)."""
+
+
 def _is_index(s: sp.Symbol) -> bool:
-    return s.name.rstrip("'0123456789") in "ijklmnpq" and len(s.name.rstrip("'0123456789")) == 1
+    letter = s.name.rstrip("'0123456789")
+    return len(letter) == 1 and letter in INDEX_LETTERS
 
 
 def _index_layers(expr: sp.Expr, idx: sp.Symbol, world: World) -> set[int]:
@@ -124,8 +130,9 @@ def _values(expr, env_list, points, loss=None):
 class Checker:
     """Checks relations for one notation, caching identical relations."""
 
-    def __init__(self, notation: str = "doc004", seed: int = 0, network=None) -> None:
-        preset = PRESETS[notation]
+    def __init__(self, notation: str | Notation = "doc004", seed: int = 0, network=None) -> None:
+        preset = notation if isinstance(notation, Notation) else PRESETS[notation]
+        INDEX_LETTERS.update(x for x in preset.letters if len(x) == 1)
         network = network or network_for(preset)
         self.world = World(for_depth(preset, network.depth), network)
         self.points = _points(self.world, seed)
@@ -155,7 +162,15 @@ class Checker:
         return self._deep
 
     def parse(self, text: str) -> sp.Expr:
-        return parse_latex(text, layer_bases=LAYER_BASES)
+        w = self.world
+        glyphs = w.output_glyphs | w.net_glyphs | w.delta_glyphs | w.weight_glyphs | {"b"}
+        labels = w.notation.layers == "labels"
+        return parse_latex(
+            text,
+            layer_bases=LAYER_BASES | glyphs,
+            bare_labels=BARE_LABEL_BASES | (glyphs if labels else frozenset()),
+            functions=FUNCTIONS | w.activation_names,
+        )
 
     def check(self, rel: Relation) -> Verdict:
         key = (rel.lhs.strip(), rel.op, rel.rhs.strip())
@@ -192,10 +207,17 @@ class Checker:
         return v
 
     def _check_within_budget(self, rel: Relation, v: Verdict) -> Verdict:
-        if rel.op in ("≈",):
-            v.how = "an approximation (≈) states no equality"
+        if rel.op == "≈":  # judged as an equation; where it is not exact, by how much
+            v = self._check_within_budget(replace(rel, op="="), v)
+            if v.status == "fails" and v.counterexample:
+                a, b = v.counterexample["lhs"], v.counterexample["rhs"]
+                gap = abs(a - b) / max(abs(a), abs(b), 1e-300)
+                v.status, v.how = (
+                    "approximation",
+                    f"off the exact value by up to {gap:.2g} relative",
+                )
             return v
-        if rel.op != "=":
+        if rel.op not in ("=", "≡"):  # ≡: a definition, judged like one
             v.how = f"relation '{rel.op}' is not an equation"
             return v
         try:
@@ -222,15 +244,17 @@ class Checker:
         self.world, self.points = world, points
         try:
             L = world.network.depth
+            number = world.notation.first_layer  # the notation's number of the input layer
             verdicts = []
             for layer in range(0, L + 1):
                 rename = {}
                 for label in labels:
                     value = _label_value(label, layer, L)
-                    lowest = 0 if label.startswith("O^") else 1
+                    base = label.split("^(")[0]
+                    lowest = 0 if base in world.output_glyphs else 1
                     if value is None or not lowest <= value <= L:
                         break
-                    rename[label] = label.split("^(")[0] + f"^({value})"
+                    rename[label] = f"{base}^({value + number})"
                 else:
                     one = Verdict(v.line, v.source, v.lhs, v.rhs, v.op, "not checked")
                     verdicts.append(
@@ -243,10 +267,10 @@ class Checker:
             return v
         for layer, one in verdicts:
             if one.status in ("fails", "not checked"):
-                one.diagnosis = (f"for l = {layer}: " + one.diagnosis).rstrip(": ")
+                one.diagnosis = (f"for l = {layer + number}: " + one.diagnosis).rstrip(": ")
                 return one
         first = verdicts[0][1]
-        layers = ", ".join(str(n) for n, _ in verdicts)
+        layers = ", ".join(str(n + number) for n, _ in verdicts)
         first.how = f"{first.how}, for every l = {layers} of a {L}-layer network"
         return first
 
@@ -281,20 +305,25 @@ class Checker:
 
     def _definition_kind(self, plhs: sp.Expr, prhs: sp.Expr) -> bool:
         """Is ``lhs = rhs`` the notation's own definition of the symbol on the left?"""
+        w = self.world
         base = str(plhs.base) if isinstance(plhs, sp.Indexed) else str(plhs)
-        if isinstance(plhs, sp.Indexed) and base == "delta":
+        glyph = base.split("^(")[0]  # z^(l) -> z
+        loss = lambda d: str(d.expr) in w.loss_names  # noqa: E731
+        if isinstance(plhs, sp.Indexed) and glyph in w.delta_glyphs:
             return (
                 prhs.has(sp.Derivative)
-                and any(
-                    isinstance(d, sp.Derivative) and str(d.expr) == "E"
-                    for d in prhs.atoms(sp.Derivative)
-                )
+                and any(isinstance(d, sp.Derivative) and loss(d) for d in prhs.atoms(sp.Derivative))
                 and len(prhs.atoms(sp.Derivative)) == 1
             )
         if base.startswith("Delta "):
             ds = prhs.atoms(sp.Derivative)
-            return len(ds) == 1 and str(next(iter(ds)).expr) == "E"
-        if base == "E" or base == "net" or base in self.world.output_names:
+            return len(ds) == 1 and loss(next(iter(ds)))
+        if (
+            glyph in w.loss_names
+            or glyph in w.net_glyphs
+            or base in w.output_names
+            or ("^(" in base and glyph in w.output_glyphs)
+        ):
             return not prhs.has(sp.Derivative)
         return False
 

@@ -10,8 +10,6 @@ from pathlib import Path
 
 from ..errors import BudgetError, FileError, InputError, UsageError, printable
 
-NOTATIONS = ("doc004", "rashid", "doc003")
-
 MAX_NOTE_BYTES = 16 * 1024 * 1024
 """A note larger than this is refused before it is read whole (10⁵ formulas are ~5 MB)."""
 CHUNK = 1 << 16
@@ -22,9 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--file", type=Path, help="a Markdown or .tex note to check whole")
     parser.add_argument(
         "--notation",
-        default="doc004",
-        choices=NOTATIONS,
-        help="whose symbols the equations use (default doc004)",
+        metavar="PRESET|FILE.toml",
+        help="whose symbols and conventions the equations use: a preset (see `derive "
+        "notations`) or a notation file (default: the note's front matter, else doc004)",
     )
     parser.add_argument("--json", action="store_true", help="print the verdicts as JSON")
     from .latex import add_network_arguments
@@ -71,7 +69,20 @@ class Item:
     relation: object
 
 
-def _items(args: argparse.Namespace, parse) -> list[Item]:
+def _notation(args: argparse.Namespace, text: str | None):
+    """--notation, else the notation the note declares in its front matter, else doc004."""
+    from ..notation import PRESETS, load_notation, notation_from_front_matter
+
+    if args.notation:
+        return load_notation(args.notation)
+    if text is not None:
+        declared = notation_from_front_matter(text)
+        if declared is not None:
+            return declared
+    return PRESETS["doc004"]
+
+
+def _items(args: argparse.Namespace, parse, text: str | None) -> list[Item]:
     from ..check.extract import Formula, find_formulas, link_continuations, split_relations
     from ..check.parse import LatexSyntaxError, TooCostly, Unsupported
 
@@ -79,7 +90,6 @@ def _items(args: argparse.Namespace, parse) -> list[Item]:
         raise UsageError("give LaTeX equations or --file NOTE.md")
     items = []
     if args.file is not None:
-        text = read_note(args.file)
         markdown = args.file.suffix.lower() != ".tex"
         shown = printable(str(args.file))
         for rel in link_continuations(find_formulas(text, markdown=markdown)):
@@ -154,11 +164,12 @@ def run(args: argparse.Namespace) -> int:
             return numbers
     from ..check.hint import notation_hint
     from ..check.verify import Checker
-    from ..notation import PRESETS
     from .latex import network_from
 
-    checker = Checker(args.notation, network=network_from(args, PRESETS[args.notation]))
-    items = _items(args, checker.parse)
+    text = read_note(args.file) if args.file is not None else None
+    notation = _notation(args, text)
+    checker = Checker(notation, network=network_from(args, notation))
+    items = _items(args, checker.parse, text)
     if not items:
         raise InputError(
             f"nothing checkable in {printable(str(args.file))} "
@@ -167,14 +178,14 @@ def run(args: argparse.Namespace) -> int:
     verdicts = [_check(checker, item.relation) for item in items]
     counts = {
         s: sum(v.status == s for v in verdicts)
-        for s in ("holds", "fails", "definition", "not checked")
+        for s in ("holds", "fails", "definition", "approximation", "not checked")
     }
     hint = ""
     if args.file is not None:  # a note written in another notation reads as "not checked"
-        hint = notation_hint(args.notation, [item.relation for item in items], verdicts)
+        hint = notation_hint(notation.name, [item.relation for item in items], verdicts)
     if args.json:
         report = {
-            "notation": args.notation,
+            "notation": notation.name,
             "counts": counts,
             "relations": [
                 {"where": item.where, **v.as_dict()}
@@ -191,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(", ".join(f"{n} {s}" for s, n in counts.items()) + "\n")
         if hint:
             sys.stdout.write(f"hint: {hint}\n")
-    checked = counts["holds"] + counts["fails"]
+    checked = counts["holds"] + counts["fails"] + counts["approximation"]
     if counts["fails"]:
         return 1
     if checked == 0:
