@@ -37,7 +37,7 @@ ACTIVATIONS = {
     "x/(1+abs(x))": lambda z: z / (1 + np.abs(z)),
     "x*sigmoid(x)": lambda z: z * _sigmoid(z),
     "x*(1+erf(x/sqrt(2)))/2": lambda z: z * (1 + _erf(z / math.sqrt(2))) / 2,
-    "max(0,x)+min(0,exp(x)-1)": lambda z: np.maximum(z, 0) + np.minimum(0, np.expm1(z)),
+    "max(0,x)+min(0,exp(x)-1)": lambda z: np.maximum(z, 0) + np.expm1(np.minimum(z, 0)),
     "atan(x)": np.arctan,
     "log(1+exp(x))": lambda z: np.logaddexp(0, z),
     "sin(x)": np.sin,

@@ -56,7 +56,7 @@ DEEP = [
     C.Combo("sigmoid,tanh,leaky_relu", "sigmoid", "bce", (3, 3, 4, 3, 2), bias=False),
 ]
 
-USER = [
+USER = [C.Combo("exp", "identity", "sse"), C.Combo("exp", "sigmoid", "bce")] + [
     C.Combo(expr, out, loss)
     for expr in (
         "x/(1+abs(x))",
@@ -136,3 +136,37 @@ def test_the_sweep_covers_every_table_row():
     assert used <= set(oracle.ACTIVATIONS) | {"softmax"}
     assert {a for c in TWO_LAYER for a in c.activations} == set(C.OUTPUT_ACTIVATIONS)
     assert {c.loss for c in TWO_LAYER} == set(C.LOSSES)
+
+
+STABLE = [
+    "x*sigmoid(x)",  # swish
+    "max(0,x)+min(0,exp(x)-1)",  # ELU
+    "x*(1+erf(x/sqrt(2)))/2",  # GELU
+    "log(1+exp(x))",  # softplus written by hand
+]
+
+
+@pytest.mark.parametrize("expr", STABLE)
+def test_user_activation_is_finite_and_quiet_at_net_1000(expr):
+    """Hidden nets of +-1000: forward, loss, gradients and update finite, no warning,
+    and the gradients still equal the oracle's (finite there too)."""
+    import warnings
+
+    combo = C.Combo(expr, "identity", "sse")
+    mod = load_generated(combo)
+    x = np.array([[1.0, 0.0], [0.0, 1.0]])
+    v = np.array([[1000.0, -1000.0, 1000.0], [-1000.0, 1000.0, -1000.0]])
+    w = np.array([[0.5, -0.2], [0.1, 0.3], [-0.4, 0.2]])
+    d = np.array([[0.3, -0.1], [0.2, 0.4]])
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        outs = mod.forward(x, v, w)
+        E = mod.loss(x, d, v, w)
+        grads = mod.gradients(x, d, v, w)
+        mod.update(x, d, v.copy(), w.copy(), 0.01)
+    for arr in (*outs, *grads):
+        assert np.all(np.isfinite(arr))
+    assert np.isfinite(E)
+    want = oracle.forward(x, [v, w], (expr, "identity"), False)
+    for got, ref in zip(outs, want):
+        _close(got, ref, "forward at |net| = 1000", 1e-9)

@@ -87,6 +87,8 @@ def _activation(name: str | None, choices: tuple[str, ...], what: str) -> str | 
         raise UsageError(
             f"derive codegen: {name} is for the output layer only (--output-activation)"
         )
+    if row is not None and row.expr is not None:
+        return name  # every elementwise row of the table (exp too), as latex takes it
     raise UsageError(
         f"derive codegen: unknown {what} '{name}'; choose from {', '.join(choices)} "
         "or give an expression in x such as 'x/(1+abs(x))'"

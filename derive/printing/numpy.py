@@ -75,13 +75,19 @@ class NumPyCodePrinter(NumPyPrinter):
 
     def __init__(self, settings: dict | None = None) -> None:
         super().__init__(settings)
+        self._clamp_exp = 0
+        """> 0 inside max/min/heaviside: there e^{a} is compared or masked, so its
+        argument is clamped at EXP_MAX (e^{800} - 1 in min(0, ...) is 0, not inf)."""
         self.namespace_names: dict[str, str] = {}
         """array API name -> the NumPy/SciPy function (``"atan": "np.arctan"``)."""
 
     def code(self, obj: object) -> str:
         """Code for a SymPy expression or a matrix node; fails on anything unprintable."""
         self._not_supported = set()
-        text = self._print(obj if not isinstance(obj, (int, float)) else sp.sympify(obj))
+        obj = sp.sympify(obj) if isinstance(obj, (int, float)) else obj
+        if isinstance(obj, sp.Expr):
+            obj = stable_form(obj)
+        text = self._print(obj)
         if self._not_supported:
             unprintable = ", ".join(sorted(str(e) for e in self._not_supported))
             raise PrintingError(f"no NumPy code for {unprintable}")
@@ -157,6 +163,8 @@ class NumPyCodePrinter(NumPyPrinter):
         return out
 
     def _print_Mul(self, expr: sp.Mul) -> str:
+        if not self._clamp_exp and expr.has(sp.Heaviside):
+            return self._clamped(self._print_Mul, expr)  # e^{a} H(1 - e^{a}): 0, never inf * 0
         coeff, rest = expr.as_coeff_Mul()
         if coeff < 0:  # -a * b is (-a) * b in Python: no parentheses needed
             return "-" + self._print_Mul_positive(-coeff, rest)
@@ -172,8 +180,8 @@ class NumPyCodePrinter(NumPyPrinter):
             else:
                 num.append(coeff)
         for factor in sorted(sp.Mul.make_args(rest), key=_factor_rank):
-            if _sigmoid_arg(factor) is not None:
-                num.append(factor)  # 1/(1 + e^{-a}) prints as expit(a)
+            if _sigmoid_arg(factor) is not None or _sigmoid_power(factor) is not None:
+                num.append(factor)  # 1/(1 + e^{-a}) prints as expit(a), its powers too
             elif factor.is_Pow and factor.exp.is_Rational and factor.exp.is_negative:
                 den.append(factor.base ** (-factor.exp))
             else:
@@ -193,6 +201,10 @@ class NumPyCodePrinter(NumPyPrinter):
         sig = _sigmoid_arg(expr)
         if sig is not None:
             return f"{self._module_format('scipy.special.expit')}({self._print(sig)})"
+        sig_power = _sigmoid_power(expr)
+        if sig_power is not None:  # (1 + e^{-a})^{-n} = expit(a)^n: no overflow
+            a, n = sig_power
+            return f"{self._module_format('scipy.special.expit')}({self._print(a)}) ** {n}"
         if exp == sp.Rational(1, 2):
             return f"{self._module_format('numpy.sqrt')}({self._print(base)})"
         if exp.is_Rational and exp.is_negative:
@@ -220,6 +232,19 @@ class NumPyCodePrinter(NumPyPrinter):
             return f"{fn}({self._print(lse)}, axis=-1, keepdims=True)"
         return f"{self._module_format('numpy.log')}({self._print(arg)})"
 
+    def _print_exp(self, expr: sp.exp) -> str:
+        arg = self._print(expr.args[0])
+        if self._clamp_exp:
+            arg = f"{self._module_format('numpy.minimum')}({arg}, {EXP_MAX})"
+        return f"{self._module_format('numpy.exp')}({arg})"
+
+    def _clamped(self, fn, *args):
+        self._clamp_exp += 1
+        try:
+            return fn(*args)
+        finally:
+            self._clamp_exp -= 1
+
     def _print_erf(self, expr: sp.erf) -> str:
         """SciPy's erf works on arrays (``math.erf`` takes one float)."""
         return f"{self._module_format('scipy.special.erf')}({self._print(expr.args[0])})"
@@ -228,6 +253,9 @@ class NumPyCodePrinter(NumPyPrinter):
         return f"{self._module_format('numpy.abs')}({self._print(expr.args[0])})"
 
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
+        return self._clamped(self._heaviside, expr)
+
+    def _heaviside(self, expr: sp.Heaviside) -> str:
         arg = expr.args[0]
         h0 = expr.args[1] if len(expr.args) > 1 else sp.Rational(1, 2)
         return f"{self._module_format('numpy.heaviside')}({self._print(arg)}, {float(h0)!r})"
@@ -264,10 +292,10 @@ class NumPyCodePrinter(NumPyPrinter):
         return f"{lhs} {ops[expr.rel_op]} {rhs}"
 
     def _print_Max(self, expr: sp.Max) -> str:
-        return self._fold("numpy.maximum", expr.args)
+        return self._clamped(self._fold, "numpy.maximum", expr.args)
 
     def _print_Min(self, expr: sp.Min) -> str:
-        return self._fold("numpy.minimum", expr.args)
+        return self._clamped(self._fold, "numpy.minimum", expr.args)
 
     def _fold(self, fn: str, args: tuple) -> str:
         name = self._module_format(fn)
@@ -328,6 +356,30 @@ class NumPyCodePrinter(NumPyPrinter):
         return f"{self.parenthesize(node.scale, PRECEDENCE['Mul'])} * ({body})"
 
 
+EXP_MAX = 709.0
+"""The largest argument of e^{a} in float64 (e^{709.78} overflows)."""
+
+
+def stable_form(expr: sp.Expr) -> sp.Expr:
+    """``e^{u}`` next to ``(1 + e^{u})^{-n}`` rewritten in ``s = 1/(1 + e^{u})``
+    (``e^{u} = (1 - s)/s``) when that leaves a polynomial in s: swish's slope
+    ``e^{-x}/(1 + e^{-x})^2`` becomes ``s(1 - s)``, finite at |x| = 1000, where
+    the first form is inf/inf.  ``s`` prints as ``expit(-u)``."""
+    for power in sorted(expr.atoms(sp.Pow), key=sp.default_sort_key):
+        if not (power.exp.is_Integer and power.exp < 0):
+            continue
+        u = _softplus_arg(power.base)
+        if u is None or not expr.has(power):
+            continue
+        s = sp.Dummy("s", positive=True)
+        e = sp.exp(u)
+        rewritten = sp.cancel(expr.xreplace({e: (1 - s) / s}))
+        if rewritten.has(e) or sp.fraction(rewritten)[1].has(s):
+            continue
+        expr = rewritten.xreplace({s: 1 / (1 + e)})
+    return expr
+
+
 class PrintingError(InputError):
     """Something the NumPy printer cannot print (raised at generation time)."""
 
@@ -361,6 +413,14 @@ def _sigmoid_arg(expr: sp.Expr) -> sp.Expr | None:
         if isinstance(other, sp.exp):
             return -other.args[0]
     return None
+
+
+def _sigmoid_power(expr: sp.Expr) -> tuple[sp.Expr, int] | None:
+    """``(a, n)`` when ``expr`` is ``(1 + e^{-a})^{-n}`` with n >= 2, else None."""
+    if not (expr.is_Pow and expr.exp.is_Integer and expr.exp < -1):
+        return None
+    u = _softplus_arg(expr.base)
+    return None if u is None else (-u, int(-expr.exp))
 
 
 def _softplus_arg(arg: sp.Expr) -> sp.Expr | None:
