@@ -162,8 +162,8 @@ def _activation_names(notation: Notation, d: Derivation) -> Notation:
     """One name for one activation everywhere (the notes' f); distinct names
     when layers differ (f and g for two layers, f^{(l)} for more)."""
     acts = d.network.activations
-    if len({a.name for a in acts}) == 1:
-        return notation
+    if len({a.name for a in acts}) == 1 or len(set(notation.activation)) == len(acts):
+        return notation  # one activation, or the notation names each layer's own
     base = notation.activation[0]
     if d.depth == 2:
         names = (base, "g" if base == "f" else base + "_{2}")
@@ -204,8 +204,12 @@ def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "e
             blocks.append(Heading("output_layer" if n == 0 else "hidden_layer"))
         add(keys)
     if show is None or "matrix" in show:
-        blocks.append(Heading("matrix"))
-        blocks.extend(matrix_equations(d))
+        matrices = matrix_equations(d)
+        rows = notation.conventions.layout == "row"
+        blocks.append(Heading("matrix_rows" if rows else "matrix"))
+        if rows:  # the text's vectors are rows, a batch one sample per row
+            matrices = tuple(Batch(eq) for eq in matrices)
+        blocks.extend(matrices)
     if d.depth > 2:
         blocks.append(Heading("recurrence"))
         blocks.extend(recurrence_equations(d))

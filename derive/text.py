@@ -17,6 +17,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Matrix form (one sample, column vectors)",
         "zh": "矩阵形式（单个样本，列向量）",
     },
+    "matrix_rows": {
+        "en": "Matrix form (a batch, one sample per row)",
+        "zh": "矩阵形式（一批样本，每行一个样本）",
+    },
     "book": {"en": "The book's formulation", "zh": "书中的写法"},
     "recurrence": {
         "en": "Every layer l: the recurrence (one sample; then a batch, rows are samples)",

@@ -86,7 +86,7 @@ class Reader:
             if self.peek() == r"\sum":
                 self.take()
                 self.take("_")
-                (idx,) = self.group()
+                idx = "".join(self.group())
                 factors.append(("sum", idx, self.product()))
                 break
             factors.append(self.power())
@@ -132,7 +132,7 @@ class Reader:
                     break
                 sup = "".join(body)
             else:
-                subs = tuple(body)
+                subs = tuple(_with_primes(body))
         prime = ""
         while self.peek() == "'":
             self.take()
@@ -203,6 +203,17 @@ class Reader:
             if isinstance(item, (tuple, list)):
                 stack.extend(x for x in item if isinstance(x, (tuple, list)))
         raise ValueError(f"no range for {idx}")
+
+
+def _with_primes(body: list[str]) -> list[str]:
+    """``k ' `` -> ``k'``: a primed index letter is one index."""
+    out: list[str] = []
+    for tok in body:
+        if tok == "'" and out:
+            out[-1] += "'"
+        else:
+            out.append(tok)
+    return out
 
 
 def equation_sides(line: str) -> list[str]:

@@ -129,7 +129,7 @@ def _engine(name: str) -> str | None:
     return found
 
 
-@pytest.mark.parametrize("notation", ["doc004", "rashid", "doc003"])
+@pytest.mark.parametrize("notation", ["doc004", "rashid", "doc003", "nielsen", "goodfellow"])
 def test_document_compiles_with_pdflatex(tmp_path, notation):
     engine = _engine("pdflatex")
     if engine is None:

@@ -83,6 +83,16 @@ def test_the_model_names_quantities_both_ways():
     assert d.symbol(Quantity(Kind.WEIGHT, 1), depth=2) == "v"
     assert d.quantity_of_glyph("O", None, ("j",), depth=2) == Quantity(Kind.OUTPUT, 1)
     assert d.quantity_of_glyph("w", None, ("j", "k"), depth=2) == Quantity(Kind.WEIGHT, 2)
+    m = PRESETS["mitchell"]
+    assert m.quantity_of_glyph("w", None, ("k", "h"), depth=2) == Quantity(Kind.WEIGHT, 2)
+    assert m.quantity_of_glyph("w", None, ("h", "0"), depth=2) == Quantity(Kind.BIAS, 1)
+    assert m.quantity_of_glyph("o", None, ("h",), depth=2) == Quantity(Kind.OUTPUT, 1)
+    r = PRESETS["rumelhart"]
+    assert r.quantity_of_glyph("o", None, ("p", "i"), depth=2) == Quantity(Kind.INPUT, 0)
+    c = PRESETS["cs231n"]
+    assert c.quantity_of_glyph("dscores", None, ("k",), depth=2) == Quantity(Kind.DELTA, 2)
+    assert c.quantity_of_glyph("W2", None, ("j", "k"), depth=2) == Quantity(Kind.WEIGHT, 2)
+    assert PRESETS["nielsen"].quantity_of_glyph("a", "1", ("k",), 2) == Quantity(Kind.INPUT, 0)
 
 
 def test_notations_lists_every_preset_with_its_source():
@@ -106,3 +116,21 @@ def test_the_readme_table_of_hidden_deltas_is_current():
     block = readme.split("<!-- notations-delta:begin -->\n")[1].split("<!-- notations-delta")[0]
     code, out, _ = run("notations", "--delta")
     assert code == 0 and block == out
+
+
+def test_the_readme_table_of_presets_is_current():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- notations-table:begin -->\n")[1].split("<!-- notations-table")[0]
+    code, out, _ = run("notations")
+    assert code == 0 and block == f"```\n$ python -m derive notations\n{out}```\n"
+
+
+def test_closest_preset_names_the_notation_whose_glyphs_a_note_uses():
+    from derive.notation import closest_preset
+
+    assert closest_preset({"z", "a", "C", "w", r"\sigma"}) == "nielsen"
+    assert closest_preset({"dscores", "W2", "hidden"}) == "cs231n"
+    assert closest_preset({"O", "v", "w", "net", "d"}) == "doc004"
+    assert closest_preset({"qqq"}) is None

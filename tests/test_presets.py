@@ -7,6 +7,8 @@ compared with finite differences of a NumPy forward pass written here too.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -31,6 +33,9 @@ LOSSES = {
     "sse": lambda y, a: 0.5 * np.sum((y - a) ** 2),
 }
 ACTS["generic"] = ACTS["tanh"]
+ACTS["relu"] = (lambda z: np.maximum(z, 0), lambda z: np.where(z > 0, 1.0, 0.0))
+ACTS["softmax"] = (lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(), None)
+LOSSES["ce"] = lambda y, a: -np.sum(y * np.log(a))
 
 
 class Oracle:
@@ -49,6 +54,8 @@ class Oracle:
         }
         self.x = rng.normal(size=sizes[0])
         self.y = rng.uniform(0.1, 0.9, size=sizes[-1])
+        if loss == "ce":  # one-hot targets
+            self.y = np.eye(sizes[-1])[1]
         self.z, self.a = self.forward(self.W, self.b)
         self.delta = {l: self.dE_dz(l) for l in range(1, self.L + 1)}
         self.gradW = {l: self.fd(self.W, l) for l in self.W}
@@ -149,8 +156,9 @@ def label_resolver(o: Oracle, glyphs: dict, labels: dict, receiver_first: bool):
     return resolve
 
 
-def test_nielsen_prints_its_own_conventions_and_they_hold():
-    code, out, err = run("latex", "--notation", "nielsen")
+@pytest.mark.parametrize("steps", [(), ("--steps",)])
+def test_nielsen_prints_its_own_conventions_and_they_hold(steps):
+    code, out, err = run("latex", "--notation", "nielsen", *steps)
     assert code == 0, err
     o = Oracle((3, 4, 2), ("sigmoid", "sigmoid"), "sse", bias=True)
     glyphs = {"a": "a", "z": "z", "w": "w", "b": "b", r"\delta": "delta", "x": "x", "y": "y"}
@@ -233,8 +241,9 @@ def letter_resolver(o: Oracle, outputs, weights, glyphs, letters, receiver_first
     return resolve
 
 
-def test_mitchell_delta_is_minus_dE_dnet_and_biases_are_w_j0():
-    _, out, _ = run("latex", "--notation", "mitchell")
+@pytest.mark.parametrize("steps", [(), ("--steps",)])
+def test_mitchell_delta_is_minus_dE_dnet_and_biases_are_w_j0(steps):
+    _, out, _ = run("latex", "--notation", "mitchell", *steps)
     o = Oracle((3, 4, 2), ("sigmoid", "sigmoid"), "sse", bias=True)
     letters = {"i": 0, "h": 1, "k": 2}
     glyphs = {"target": "t", "net": "net", "delta": r"\delta", "sign": -1}
@@ -253,8 +262,9 @@ def test_mitchell_delta_is_minus_dE_dnet_and_biases_are_w_j0():
     assert r"\delta_{h} = -\frac{\partial E_{d}}{\partial \mathrm{net}_{h}}" in out
 
 
-def test_bishop_tanh_hidden_linear_outputs_delta_plus():
-    _, out, _ = run("latex", "--notation", "bishop")
+@pytest.mark.parametrize("steps", [(), ("--steps",)])
+def test_bishop_tanh_hidden_linear_outputs_delta_plus(steps):
+    _, out, _ = run("latex", "--notation", "bishop", *steps)
     o = Oracle((3, 4, 2), ("tanh", "identity"), "sse", bias=True)
     letters = {"i": 0, "j": 1, "k": 2}
     glyphs = {"target": "t", "net": "a", "delta": r"\delta", "sign": 1}
@@ -274,8 +284,9 @@ def test_bishop_tanh_hidden_linear_outputs_delta_plus():
     assert "= y_{k} - t_{k}" in out  # (5.54) with linear outputs
 
 
-def test_rumelhart_writes_the_pattern_index_on_every_quantity():
-    _, out, _ = run("latex", "--notation", "rumelhart")
+@pytest.mark.parametrize("steps", [(), ("--steps",)])
+def test_rumelhart_writes_the_pattern_index_on_every_quantity(steps):
+    _, out, _ = run("latex", "--notation", "rumelhart", *steps)
     o = Oracle((3, 4, 2), ("sigmoid", "sigmoid"), "sse", bias=False)
     letters = {"i": 0, "j": 1, "k": 2}
     glyphs = {"target": "t", "net": "net", "delta": r"\delta", "sign": -1}
@@ -291,9 +302,10 @@ def test_rumelhart_writes_the_pattern_index_on_every_quantity():
     assert r"f'\left(\mathrm{net}_{pj}\right) \sum_{k} \delta_{pk} w_{kj}" in out
 
 
-def test_goodfellow_has_no_delta_only_gradients():
-    _, out, _ = run("latex", "--notation", "goodfellow", "--activation", "tanh")
-    assert r"\delta" not in out
+@pytest.mark.parametrize("steps", [(), ("--steps",)])
+def test_goodfellow_has_no_delta_only_gradients(steps):
+    _, out, _ = run("latex", "--notation", "goodfellow", "--activation", "tanh", *steps)
+    assert not re.findall(r"\\delta_\{\w\}|\\delta\^", out)  # only Kronecker deltas
     o = Oracle((3, 4, 2), ("tanh", "tanh"), "sse", bias=True)
     for label in ("1", "2"):  # (∇_{a^{(k)}} J)_i, read as one glyph G^{(k)}_i
         out = out.replace(rf"\left(\nabla_{{a^{{({label})}}}} J\right)_{{", f"G^{{({label})}}_{{")
@@ -308,3 +320,49 @@ def test_goodfellow_has_no_delta_only_gradients():
         r"\Delta W^{(2)}_{ij}": (-ETA * o.gradW[2], "ij"),
     }
     assert check_lines(out, reader, checks) >= 5
+
+
+@pytest.mark.parametrize("steps", [()])  # softmax --steps: the truth issue's
+def test_cs231n_code_names_row_vectors_softmax(steps):
+    _, out, _ = run("latex", "--notation", "cs231n", *steps)
+    out = out.replace(r"\mathrm{step\_size}", r"\eta")
+    o = Oracle((3, 4, 2), ("relu", "softmax"), "ce", bias=True, seed=3)
+    letters = {"i": 0, "j": 1, "k": 2}
+    table = {
+        "X": o.a,
+        "hidden": o.a,
+        "probs": o.a,
+        "h": o.z,
+        "scores": o.z,
+        "dh": o.delta,  # dscores = +dL/dscores
+        "dscores": o.delta,
+        "b": o.b,
+        "b2": o.b,
+    }
+
+    def resolve(glyph, sup, subs):
+        if sup is not None:
+            return None
+        if glyph == r"\eta":
+            return np.array(ETA), ()
+        if glyph == "y" and subs:
+            return o.y, subs
+        if glyph in ("W", "W2"):  # X W: rows are the sender's nodes
+            return o.W[1 if glyph == "W" else 2].T, subs
+        if glyph in table and subs:
+            return table[glyph][letters[subs[0].rstrip("'")]], subs
+        return None
+
+    reader = Reader(resolve, {"ReLU'": ACTS["relu"][1]})
+    checks = {
+        r"\mathrm{dscores}_{k}": (o.delta[2], "k"),
+        r"\mathrm{dh}_{j}": (o.delta[1], "j"),
+        r"\mathrm{dW2}_{jk}": (o.gradW[2].T, "jk"),
+        r"\mathrm{dW}_{ij}": (o.gradW[1].T, "ij"),
+        r"\mathrm{db2}_{k}": (o.gradb[2], "k"),
+        r"\Delta W_{ij}": (-ETA * o.gradW[1].T, "ij"),
+    }
+    assert check_lines(out, reader, checks) >= 7
+    # dW2 = hidden.T dscores: a batch, one sample per row; names multiplied with a dot
+    assert r"\mathrm{hidden}^{T} \cdot \mathrm{dscores}" in out
+    assert r"\left(\mathrm{dscores} \cdot \mathrm{W2}^{T}\right)" in out

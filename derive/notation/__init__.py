@@ -34,6 +34,7 @@ Public API (for the printers and for the checker)
                                      superscript (a layer label or None) and subscripts
                                      names, or None.
 ``network_for(notation, **options)`` the network the notation's text assumes.
+``closest_preset(glyphs)``           the preset whose glyphs a note uses most (for a hint).
 """
 
 from __future__ import annotations
@@ -47,6 +48,14 @@ from .model import (
     update_scale,
 )
 from .presets import PRESETS, preset
+
+
+def closest_preset(glyphs) -> str | None:
+    """The name of the preset that writes most of ``glyphs`` (bare LaTeX such as
+    ``z``, ``\\delta``, ``C``), or None when no preset writes any of them."""
+    wanted = set(glyphs)
+    best = max(PRESETS.values(), key=lambda n: len(wanted & n.glyphs()))
+    return best.name if wanted & best.glyphs() else None
 
 
 def load_notation(path_or_name: str) -> Notation:
@@ -65,6 +74,7 @@ def notation_from_front_matter(text: str) -> Notation | None:
 
 __all__ = [
     "DEEP_LETTERS",
+    "closest_preset",
     "PRESETS",
     "Conventions",
     "Notation",

@@ -30,8 +30,8 @@ UPDATES = ("descent", "absorb_constant")
 
 
 def upright(glyph: str) -> str:
-    """A multi-letter name (net, scores) is one upright name, not a product of letters."""
-    return rf"\mathrm{{{glyph}}}" if len(glyph) > 1 and glyph.isalpha() else glyph
+    """A multi-letter name (net, scores, W2) is one upright name, not a product of letters."""
+    return rf"\mathrm{{{glyph}}}" if len(glyph) > 1 and glyph.isalnum() else glyph
 
 
 @dataclass(frozen=True)
@@ -136,8 +136,21 @@ class Notation:
     written ("nabla": ∇_{a^{(k)}} J)."""
     bias_default: bool = False
     """The text's network has biases."""
+    times: str = " "
+    """Between the factors of a product: juxtaposition, or " \\cdot " where names are
+    words (code names run together otherwise)."""
     hadamard: str = r"\circ"
     """The elementwise product (⊙ in Nielsen)."""
+    nets: tuple[str, ...] = ()
+    """Letters style: a name per layer for the pre-activations (CS231n's scores)."""
+    deltas: tuple[str, ...] = ()
+    """Letters style: a name per layer for the error terms (dhidden, dscores)."""
+    biases: tuple[str, ...] = ()
+    """Letters style: a name per layer for the biases (b, b2)."""
+    grad_prefix: str = ""
+    """Gradients written as code names: "d" prints ∂L/∂W2 as dW2."""
+    vector_subscripts: bool = True
+    """Whole-layer vectors carry their layer's letter (O_j) or not (hidden)."""
     hidden_activation: str = ""
     """Another glyph for the hidden layers' activation (Bishop's h; outputs keep theirs)."""
 
@@ -162,6 +175,24 @@ class Notation:
             Kind.UPDATE_BIAS: r"\Delta b",
             Kind.EXAMPLE: self.example_index,
         }[kind]
+
+    def glyphs(self) -> frozenset[str]:
+        """Every glyph the notation writes (bare LaTeX, no layer labels or indices)."""
+        names = {
+            *self.outputs,
+            *self.weights,
+            *self.nets,
+            *self.deltas,
+            *self.biases,
+            self.input,
+            self.net,
+            self.target,
+            self.loss_glyph,
+            self.delta,
+            self.lr,
+            *self.activation,
+        }
+        return frozenset(n for n in names if n)
 
     def layer_label(self, layer: int | str, depth: int) -> str | None:
         """The label of a layer (``L``, ``2``, ``l+1``), or None where layers are named
@@ -200,11 +231,16 @@ class Notation:
                 return r"\Delta " + self.labelled("b", layer, depth)
             return self.labelled(glyph, layer, depth)
         if kind in (Kind.INPUT, Kind.OUTPUT):
-            return self.outputs[layer]
+            return upright(self.outputs[layer])
         if kind == Kind.WEIGHT:
-            return self.weights[layer - 1]
+            return upright(self.weights[layer - 1])
+        per_layer = {Kind.PREACT: self.nets, Kind.DELTA: self.deltas, Kind.BIAS: self.biases}
+        if per_layer.get(kind):
+            return upright(per_layer[kind][layer - 1])
         if kind == Kind.UPDATE_WEIGHT:
-            return r"\Delta " + self.weights[layer - 1]
+            return r"\Delta " + upright(self.weights[layer - 1])
+        if kind == Kind.UPDATE_BIAS and self.biases:
+            return r"\Delta " + upright(self.biases[layer - 1])
         return upright(self.glyph(kind))
 
     def letter(
@@ -241,6 +277,11 @@ class Notation:
             kind = Kind.WEIGHT
         if glyph == "b":
             kind = Kind.BIAS
+        for kind_, names in ((Kind.PREACT, self.nets), (Kind.DELTA, self.deltas)):
+            if glyph in names:  # a name per layer (CS231n's scores, dscores)
+                return Quantity(kind_, names.index(glyph) + 1)
+        if glyph in self.biases:
+            return Quantity(Kind.BIAS, self.biases.index(glyph) + 1)
         if kind is None:
             return None
         if kind in (Kind.TARGET, Kind.LOSS, Kind.LR):
@@ -267,6 +308,8 @@ class Notation:
                         else letters[-1]
                     )
                     layer = self.letters.index(receiver if kind == Kind.WEIGHT else letters[0])
+        if kind == Kind.WEIGHT and "0" in subs and self.conventions.bias == "w0":
+            return Quantity(Kind.BIAS, layer)  # w_{j0}: the bias on x_0 = 1
         if kind == Kind.OUTPUT and glyph == self.input and self.input:
             return Quantity(Kind.INPUT, 0)
         if kind == Kind.OUTPUT and layer == 0:
@@ -303,14 +346,27 @@ def for_depth(notation: Notation, depth: int) -> Notation:
             vectors=(notation.vectors[0],) if notation.vectors else (),
             weights=("W",),
             matrix_weights=(),
+            nets=(),
+            deltas=(),
+            biases=(),
+            grad_prefix="",
             activation=(notation.activation[0],) * depth,
             scalar_output=False,
         )
+    first, hidden, last = (
+        notation.outputs[0],
+        notation.outputs[min(1, len(notation.outputs) - 1)],
+        notation.outputs[-1],
+    )
     return replace(
         notation,
         letters=DEEP_LETTERS[: depth + 1],
         dummy="n'",
-        outputs=(out,) * (depth + 1),
+        outputs=(first,) + (hidden,) * (depth - 1) + (last,),
+        nets=(),
+        deltas=(),
+        biases=(),
+        grad_prefix="",
         vectors=(notation.vectors[0],) * (depth + 1) if notation.vectors else (),
         weights=tuple(f"W^{{({n})}}" for n in range(1, depth + 1)),
         matrix_weights=(),

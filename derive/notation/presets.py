@@ -198,7 +198,35 @@ GOODFELLOW = Notation(
     bias_default=True,
 )
 
-_ALL = (DOC004, RASHID, DOC003, NIELSEN, MITCHELL, BISHOP, RUMELHART, GOODFELLOW)
+CS231N = Notation(
+    name="cs231n",
+    title="CS231n: hidden = max(0, X W + b), scores = hidden W2 + b2, dscores, dW2, dhidden",
+    source="Stanford CS231n notes, Neural Networks Case Study (a 2-layer network) and "
+    "Backpropagation, Intuitions",
+    letters=("i", "j", "k"),
+    dummy="m",
+    index_sep="",
+    outputs=("X", "hidden", "probs"),
+    weights=("W", "W2"),
+    nets=("h", "scores"),
+    deltas=("dh", "dscores"),
+    biases=("b", "b2"),
+    grad_prefix="d",
+    vector_subscripts=False,
+    times=r" \cdot ",
+    target="y",
+    lr=r"\mathrm{step\_size}",
+    loss_glyph="L",
+    activation=(r"\mathrm{ReLU}", r"\mathrm{softmax}"),
+    activation_default="relu",
+    output_activation_default="softmax",
+    loss="ce",
+    weights_first=False,
+    conventions=Conventions(delta_sign=1, layout="row", batch_mean=True, weight_decay="reg"),
+    bias_default=True,
+)
+
+_ALL = (DOC004, RASHID, DOC003, NIELSEN, MITCHELL, BISHOP, RUMELHART, GOODFELLOW, CS231N)
 
 PRESETS: dict[str, Notation] = {n.name: n for n in _ALL}
 

@@ -71,8 +71,10 @@ class NotationLatexPrinter(LatexPrinter):
         if n.layers == "labels":
             return n.symbol(q, self._depth())
         if kind in (Kind.INPUT, Kind.OUTPUT):
-            return (n.vectors or n.outputs)[layer] if vector else n.outputs[layer]
-        if kind == Kind.PREACT:
+            return upright((n.vectors or n.outputs)[layer] if vector else n.outputs[layer])
+        if kind in (Kind.PREACT, Kind.DELTA, Kind.BIAS, Kind.WEIGHT, Kind.UPDATE_BIAS):
+            if kind != Kind.PREACT or n.nets:
+                return n.symbol(q, self._depth())
             return upright(n.net)
         if kind == Kind.ERROR:
             return n.matrix_error if vector else n.error
@@ -118,6 +120,8 @@ class NotationLatexPrinter(LatexPrinter):
             indices = [i for i in indices if i != 0]
         vector = self._settings["vector_mode"]
         if vector and (q is None or q.symbolic or n.layers == "labels"):
+            return name
+        if vector and not n.vector_subscripts:
             return name
         if vector and kind != Kind.WEIGHT:
             # a vector is named by its layer's letter (O_j, \delta_k)
@@ -203,6 +207,9 @@ class NotationLatexPrinter(LatexPrinter):
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         (var,) = expr.variables
         inner = expr.expr
+        code = self._code_gradient(inner, var)
+        if code is not None:
+            return code
         if isinstance(inner, (sp.Symbol, sp.Indexed)) or isinstance(var, sp.IndexedBase):
             return rf"\frac{{\partial {self._print(inner)}}}{{\partial {self._print(var)}}}"
         body = self._print(inner)
@@ -220,7 +227,25 @@ class NotationLatexPrinter(LatexPrinter):
                 return rf"\left({text}\right)^{{{self._print(expr.exp)}}}"
         return super()._print_Pow(expr)
 
+    def _code_gradient(self, inner, var) -> str | None:
+        """∂L/∂W2_{jk} as code writes it, dW2_{jk} (a notation with ``grad_prefix``)."""
+        n = self.notation
+        q = Q.quantity_of(var)
+        if not n.grad_prefix or not Q.kind_is(inner, Kind.LOSS) or q is None:
+            return None
+        if q.kind not in (Kind.WEIGHT, Kind.BIAS) or q.symbolic:
+            return None
+        name = n.symbol(q, self._depth())
+        plain = name.removeprefix(r"\mathrm{").removesuffix("}")
+        code = rf"\mathrm{{{n.grad_prefix}{plain}}}"
+        if isinstance(var, sp.IndexedBase) or self._settings["vector_mode"]:
+            return code
+        return code + self._print(var)[len(name) :]
+
     def _print_Partial(self, node) -> str:
+        code = self._code_gradient(node.of, node.wrt)
+        if code is not None:
+            return code
         return rf"\frac{{\partial {self._print(node.of)}}}{{\partial {self._print(node.wrt)}}}"
 
     def _print_Sum(self, expr: sp.Sum) -> str:
@@ -263,7 +288,7 @@ class NotationLatexPrinter(LatexPrinter):
                 return super()._print_Mul(expr)
             rank = _factor_rank if self.notation.weights_first else _inputs_first_rank
             parts = [self._paren(f) for f in sorted(factors, key=rank)]
-            body = " ".join(parts)
+            body = self.notation.times.join(parts)
             if coeff == 1:
                 return body
             if coeff == -1:
@@ -295,7 +320,7 @@ class NotationLatexPrinter(LatexPrinter):
             ):
                 text = rf"\left({text}\right)"
             parts.append(text)
-        body = " ".join(parts) if parts else "1"
+        body = self.notation.times.join(parts) if parts else "1"
         return ("-" if form.sign < 0 else "") + body
 
     def _vector(self, node) -> str:
@@ -317,7 +342,7 @@ class NotationLatexPrinter(LatexPrinter):
         elif n.layers == "labels":
             name = n.symbol(q, self._depth())
         else:
-            name = (n.matrix_weights or n.weights)[q.layer - 1]
+            name = upright((n.matrix_weights or n.weights)[q.layer - 1])
         if _receiver_rows(n):  # the text's matrix is the transpose of ours
             transpose = not transpose
         return _sup_t(name) if transpose else name
@@ -327,7 +352,8 @@ class NotationLatexPrinter(LatexPrinter):
         if isinstance(node.vec, Hadamard) or _is_sum(node.vec):
             inner = rf"\left({inner}\right)"
         if self._settings["batch"]:  # rows are samples: W u becomes U W^T
-            return rf"{inner} {self._weight_matrix(node.weight, not node.transpose)}"
+            times = self.notation.times
+            return rf"{inner}{times}{self._weight_matrix(node.weight, not node.transpose)}"
         sep = r" \cdot " if self.notation.book_layout else " "
         return rf"{self._weight_matrix(node.weight, node.transpose)}{sep}{inner}"
 
@@ -355,7 +381,7 @@ class NotationLatexPrinter(LatexPrinter):
             col, row = row, col
         col_text, row_text = self._print(col), self._print(row)
         if self._settings["batch"]:  # summed over the rows of a batch: O^T Delta
-            body = rf"{_transposed(col_text, col)} {row_text}"
+            body = rf"{_transposed(col_text, col)}{self.notation.times}{row_text}"
         elif self.notation.book_layout:
             if not (isinstance(col, Vec) and isinstance(col.expr, sp.Indexed)):
                 col_text = rf"\left({col_text}\right)"
@@ -364,8 +390,9 @@ class NotationLatexPrinter(LatexPrinter):
             body = rf"{col_text} {_transposed(row_text, row)}"
         if node.scale == -1:
             return f"-{body}"
-        scale = self._print(node.scale) if node.scale != 1 else ""
-        return f"{scale} {body}".strip()
+        if node.scale == 1:
+            return body
+        return f"{self._print(node.scale)}{self.notation.times}{body}"
 
 
 _KIND_RANK = {

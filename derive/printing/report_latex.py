@@ -35,13 +35,16 @@ def equation_latex(report: Report, item: Equation | Step, align: bool = False) -
     return p.doprint(item.lhs) + first + rel.join(p.doprint(r) for r in item.rhs)
 
 
-def caption(report: Report, item, lang: str) -> str | None:
+def caption(report: Report, item, lang: str, symbol=None) -> str | None:
+    """The sentence above an equation; ``symbol`` writes each symbol it names from
+    the symbol's LaTeX (plain text by default: ``O_j``)."""
     if isinstance(item, Batch):
-        return say("batch", lang)
+        return None if report.notation.conventions.layout == "row" else say("batch", lang)
     key = item.rule if isinstance(item, Step) else getattr(item, "note", "")
     if not key:
         return None
-    return say(key, lang, _names(report, item, placeholders(key, lang)))
+    names = _names(report, item, placeholders(key, lang))
+    return say(key, lang, {k: (symbol or plain)(v) for k, v in names.items()})
 
 
 def _names(report: Report, item, wanted: tuple[str, ...]) -> dict[str, str]:
@@ -60,9 +63,9 @@ def _names(report: Report, item, wanted: tuple[str, ...]) -> dict[str, str]:
         "d_k - O_k": S.d[k] - S.O(L)[k],
         "e_j": S.e(L - 1)[j],
     }
-    names = {key: plain(p.doprint(expr)) for key, expr in exprs.items() if key in wanted}
+    names = {key: p.doprint(expr) for key, expr in exprs.items() if key in wanted}
     if "E_k" in wanted:
-        names["E_k"] = plain(p._vector(S.e(L)[k]))
+        names["E_k"] = p._vector(S.e(L)[k])
     return names
 
 
@@ -137,9 +140,18 @@ def document(report: Report, lang: str = "en") -> str:
         elif isinstance(item, Prose):
             body.append(("text", _tex_escape(say(item.key, lang))))
         else:
-            text = caption(report, item, lang)
+            symbols: list[str] = []
+
+            def math(latex: str, symbols=symbols) -> str:
+                symbols.append(latex)
+                return f"\x00{len(symbols) - 1}\x00"
+
+            text = caption(report, item, lang, symbol=math)
             if text:
-                body.append(("text", _tex_escape(text[:1].upper() + text[1:]) + "."))
+                text = _tex_escape(text[:1].upper() + text[1:]) + "."
+                for n, latex in enumerate(symbols):  # symbols set as math, never escaped
+                    text = text.replace(f"\x00{n}\x00", f"${latex}$")
+                body.append(("text", text))
             body.append(("math", equation_latex(report, item)))
     d = report.derivation.network
     activations = "/".join(dict.fromkeys(a.name for a in d.activations))
