@@ -1,8 +1,8 @@
 """A hint when a note reads as mostly "not checked": the notation whose glyphs it uses.
 
-Each preset's glyphs (its outputs, weights, target, learning rate, activation
-names) are compared with the names the note writes; a glyph that only one preset
-has counts for that preset.  Nothing is re-checked: the hint is a suggestion.
+A sample of the note's relations is read (parsed and given a meaning, nothing
+computed) under every preset; the preset that reads the most is suggested, with
+the glyphs of its that the note writes.
 """
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ def glyphs(notation: Notation) -> frozenset[str]:
         notation.error,
         notation.matrix_error,
         *notation.activation,
-    }
+        notation.net,
+        notation.loss_glyph,
+        notation.input,
+    } - {""}
     out = set()
     for name in names:
         m = _NAME.match(name.replace("{", "").replace("}", ""))
@@ -41,6 +44,30 @@ def _names_in(latex: str) -> set[str]:
     return set(re.findall(r"[A-Za-z]+", text)) | set(re.findall(r"[A-Za-z]", text))
 
 
+SAMPLE = 24
+"""Relations of the note read under each preset to find the one it is written in."""
+
+
+def readable(notation: Notation, relations: list) -> int:
+    """How many of ``relations`` have a meaning in ``notation``: both sides parse and
+    translate (no derivative is computed and nothing is evaluated)."""
+    from .evaluate import Partial
+    from .verify import Checker
+
+    checker = Checker(notation)
+    world = checker.world
+    world.partial = lambda a, b: Partial(a, b)  # the names are what is asked, not values
+    count = 0
+    for rel in relations:
+        try:
+            for side in (rel.lhs, rel.rhs):
+                world.translate(checker.parse(side))
+        except Exception:  # noqa: BLE001 - anything unreadable counts as not read
+            continue
+        count += 1
+    return count
+
+
 def notation_hint(current: str, relations: list, verdicts: list) -> str:
     """A one-line suggestion of ``--notation``, or ``""`` when none is needed."""
     if not verdicts:
@@ -48,20 +75,16 @@ def notation_hint(current: str, relations: list, verdicts: list) -> str:
     unchecked = sum(v.status == "not checked" for v in verdicts)
     if len(verdicts) < 5 or unchecked * 2 <= len(verdicts):
         return ""
-    marks = {name: glyphs(n) for name, n in PRESETS.items()}
-    own = {
-        name: g - frozenset().union(*(o for other, o in marks.items() if other != name))
-        for name, g in marks.items()
-    }
-    used: dict[str, int] = {}
-    for rel in relations:
-        names = _names_in(f"{rel.lhs} {rel.rhs}")
-        for name, mine in own.items():
-            used[name] = used.get(name, 0) + len(names & mine)
-    best = max(used, key=lambda n: (used[n], n == current))
-    if best == current or used[best] < 2 or used[best] <= used.get(current, 0):
+    sample = relations[:: max(1, len(relations) // SAMPLE)][:SAMPLE]
+    read = {name: readable(n, sample) for name, n in PRESETS.items()}
+    order = list(read)  # ties go to the first preset (the notes' own come first)
+    best = max(order, key=lambda n: (read[n], -order.index(n)))
+    if best == current or read[best] < 2 or read[best] <= read.get(current, 0):
         return ""
-    shown = ", ".join(sorted(own[best]))
+    marks = {name: glyphs(n) for name, n in PRESETS.items()}
+    names = set().union(*(_names_in(f"{r.lhs} {r.rhs}") for r in relations))
+    others = set().union(*(m for n, m in marks.items() if n != best))
+    shown = ", ".join(sorted((marks[best] & names) - others) or sorted(marks[best] & names))
     return (
         f"{unchecked} of {len(verdicts)} relations were not checked under --notation {current}; "
         f"the note writes the glyphs of notation {best} ({shown}): try --notation {best}"

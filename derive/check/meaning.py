@@ -104,6 +104,10 @@ class World:
         self.activation_names = {"f", "g", "Phi", "phi"} | {
             glyph(a) for a in (*n.activation, n.hidden_activation) if a
         }
+        # a letter the notation uses for a quantity is no free real variable (Nielsen's y, z)
+        self.quantity_glyphs = (
+            self.output_glyphs | self.net_glyphs | {glyph(n.target)} | self.loss_names
+        ) - {glyph(o) for o in n.outputs[:1]}
         self.delta_sign = n.conventions.delta_sign
         self.receiver_first = n.conventions.weight_order == "receiver_first"
         self.example_letters = {n.example_index} if n.example_index else set()
@@ -255,7 +259,7 @@ class World:
             return S.width(self.letters[name.lower()])
         if name.rstrip("'") in self.letters:
             return sym  # an index
-        if name in REAL_VARIABLES:
+        if name in REAL_VARIABLES and name not in self.quantity_glyphs:
             return sp.Symbol(name, real=True)  # the x of f(x) = 1/(1 + e^{-x})
         raise NotDefined(f"symbol {name} is not defined in notation {n.name}")
 

@@ -232,6 +232,9 @@ class Checker:
         except Unsupported as err:
             v.how = f"cannot read it: {err}"
             return v
+        if all(isinstance(p, sp.Symbol) and _is_index(p) for p in (plhs, prhs)):
+            v.how = f"a condition on indices ({plhs} = {prhs}), not a claim"
+            return v
         labels = _general_labels(plhs) | _general_labels(prhs)
         if labels:
             return self._every_layer(v, plhs, prhs, labels)
