@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 
-FORMATS = ("latex", "markdown", "html", "json")
+FORMATS = ("latex", "markdown", "html", "json", "explore")
 LANGS = ("en", "zh")
 
 
@@ -44,7 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--lang", default="en", choices=LANGS, help="language of the prose")
     parser.add_argument(
-        "--format", default="latex", choices=FORMATS, help="output format (default latex)"
+        "--format",
+        default="latex",
+        choices=FORMATS,
+        help="output format (default latex); explore: an offline page that recomputes "
+        "every number when an input, target, weight or eta is edited",
     )
     parser.add_argument(
         "--digits",
@@ -72,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
         text = render.as_json(result, notation)
     elif args.format == "markdown":
         text = render.markdown(result, notation, args.lang, args.digits)
+    elif args.format == "explore":
+        from ..teach import explore
+
+        text = explore.page(result, args.digits)
     elif args.format == "html":
         text = render.html_page(result, notation, args.lang, args.digits)
     elif args.document:

@@ -201,7 +201,13 @@ class Printed:
         self.digits = digits
         settings = {"notation": self.notation, "digits": digits, "depth": worked.depth}
         self.symbols = NodePrinter(settings)
-        self.numbers = NodePrinter({**settings, "values": _values(worked)})
+        conventions = getattr(self.notation, "conventions", None)
+        self.flip = getattr(conventions, "delta_sign", -1) != -1
+        """The notation's δ is +∂E/∂net (or it writes ∇): the derivation's δ negated."""
+        values = _values(worked)
+        if self.flip:
+            values = {k: -v if k.startswith("delta") else v for k, v in values.items()}
+        self.numbers = NodePrinter({**settings, "values": values})
 
     def form(self, form) -> str:
         depth = self.worked.depth
@@ -209,12 +215,38 @@ class Printed:
             return self.numbers.doprint(numbered(form.form, depth))
         return self.symbols.doprint(numbered(form, depth))
 
+    def translated(self, line) -> tuple[object, tuple, float]:
+        """The line in the notation's meaning (its sign of δ): left side, forms, value."""
+        value = -line.value if self.flip and line.key.startswith("delta") else line.value
+        if not self.flip:
+            return line.lhs, line.forms, value
+        from ..display import Equation
+        from ..notation.translate import translate
+
+        plain = tuple(f.form if isinstance(f, Numbered) else f for f in line.forms)
+        if any(isinstance(f, NewValue) for f in plain):
+            return line.lhs, line.forms, value
+        eq = translate(Equation(line.key, line.lhs, plain), self.notation)
+        forms = tuple(
+            Numbered(new) if isinstance(old, Numbered) else new
+            for old, new in zip(line.forms, eq.rhs, strict=True)
+        )
+        return eq.lhs, forms, value
+
     def parts(self, line) -> tuple[str, str, str]:
         """(left side, relation, right sides joined by =)."""
-        parts = [self.form(f) for f in line.forms]
-        parts.append(fmt(line.value, self.digits))
-        lhs = self.symbols.doprint(numbered(line.lhs, self.worked.depth))
-        return lhs, line.rel, " = ".join(parts)
+        lhs, forms, value = self.translated(line)
+        parts = [self.form(f) for f in forms]
+        parts.append(fmt(value, self.digits))
+        return self.symbols.doprint(numbered(lhs, self.worked.depth)), line.rel, " = ".join(parts)
+
+    def split(self, line) -> tuple[str, str, str, str]:
+        """(left side, relation, symbolic forms, numbers = value), for two-row layouts."""
+        lhs, forms, value = self.translated(line)
+        symbolic = " = ".join(self.form(f) for f in forms if not isinstance(f, Numbered))
+        numbers = [self.form(f) for f in forms if isinstance(f, Numbered)]
+        left = self.symbols.doprint(numbered(lhs, self.worked.depth))
+        return left, line.rel, symbolic, " = ".join([*numbers, fmt(value, self.digits)])
 
     def line(self, line) -> str:
         return " ".join(self.parts(line))
@@ -287,11 +319,7 @@ def _latex_body(pr: Printed, lang: str, comment: bool = False) -> str:
         out += ["", f"\\paragraph{{{_tex_text(pr.heading(section, lang))}}}", r"\begin{align*}"]
         rows = []
         for ln in section.lines:
-            lhs, rel, _ = pr.parts(ln)
-            symbolic = [pr.form(f) for f in ln.forms if not isinstance(f, Numbered)]
-            numbered = [pr.form(f) for f in ln.forms if isinstance(f, Numbered)]
-            first = " = ".join(symbolic)
-            rest = " = ".join([*numbered, fmt(ln.value, pr.digits)])
+            lhs, rel, first, rest = pr.split(ln)
             rows.append(f"{lhs} &{rel} {first} \\\\\n  &= {rest}")
         out.append(" \\\\\n".join(rows))
         out.append(r"\end{align*}")
