@@ -82,3 +82,15 @@ def test_the_document_with_its_tikz_picture_compiles(tmp_path, engine, argv):
     )
     assert done.returncode == 0, done.stdout[-2000:]
     assert (tmp_path / "example.pdf").stat().st_size > 5000
+
+
+def test_the_derivation_page_draws_its_network():
+    code, page, err = run("latex", "--format", "html", "--layers", "784,100,10")
+    assert code == 0, err
+    root = svg_of(page)
+    assert len(root.findall(f".//{SVG}circle")) == 5 + 5 + 5
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "784 nodes" in texts
+    # one weight per layer is named as the notation names it: v_{i_1 j_1}, w_{j_1 k_1}
+    svg_text = page[page.index("<svg") : page.index("</svg>")]
+    assert "<mi>v</mi>" in svg_text and "<mi>w</mi>" in svg_text

@@ -132,8 +132,8 @@ def svg(worked, printed) -> str:
     return draw_svg(worked.numbers.widths, example_labels(worked, printed))
 
 
-def draw_svg(widths: tuple[int, ...], labels: Labels) -> str:
-    spots = layout(widths)
+def draw_svg(widths: tuple[int, ...], labels: Labels, row: float = 100) -> str:
+    spots = layout(widths, row=row)
     r = 24
     width = 140 + (len(widths) - 1) * 190
     height = max(s.y for col in spots for s in col) + 110
@@ -285,3 +285,15 @@ def draw_tikz(widths: tuple[int, ...], labels: Labels) -> str:
             out.append(rf"\node[value] at ({s.x:.2f},{s.y + 1.0:.2f}) {{{width} nodes}};")
     out += [r"\end{tikzpicture}", r"\end{center}"]
     return "\n".join(out)
+
+
+def report_svg(report) -> str:
+    """The network of a derivation's report, in its notation's labels (no numbers)."""
+    from .render import NodePrinter
+
+    net = report.derivation.network
+    printer = NodePrinter({"notation": report.notation, "depth": net.depth})
+    try:
+        return draw_svg(net.widths, symbolic_labels(net.widths, printer), row=66)
+    except ImportError:  # pragma: no cover - latex2mathml missing: the page says so elsewhere
+        return ""
