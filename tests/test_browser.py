@@ -48,7 +48,7 @@ FLAGS = [
 # Added to a copy of the page by the test only: measures every <math> after layout.
 MEASURE = """<script>
 const out = [];
-for (const m of document.querySelectorAll("math")) {
+for (const m of document.querySelectorAll(".eq math")) {  // the equations, not the picture's labels
   const box = m.getBoundingClientRect(), inner = m.firstElementChild.getBoundingClientRect();
   const f = m.querySelector("mfrac");
   let stacked = null;
