@@ -366,3 +366,22 @@ def test_cs231n_code_names_row_vectors_softmax(steps):
     # dW2 = hidden.T dscores: a batch, one sample per row; names multiplied with a dot
     assert r"\mathrm{hidden}^{T} \cdot \mathrm{dscores}" in out
     assert r"\left(\mathrm{dscores} \cdot \mathrm{W2}^{T}\right)" in out
+
+
+@pytest.mark.parametrize("name", ["nielsen", "mitchell", "bishop", "rumelhart", "goodfellow"])
+def test_every_preset_prints_every_format_with_tanh_and_depth(name):
+    """Powers of labelled quantities, deep networks, Markdown and HTML: no double
+    superscript (a^{2}_{j}^{2}), and every format renders."""
+    from derive.derivation import derive
+    from derive.notation import PRESETS, network_for
+    from derive.printing import html, markdown, report_latex
+    from derive.report import build
+
+    n = PRESETS[name]
+    for widths in ((3, 4, 2), (3, 4, 4, 2)):
+        net = network_for(n, activation="tanh", widths=widths)
+        report = build(derive(net), n, steps=True)
+        tex = report_latex.render(report)
+        assert not re.search(r"\^\{[^{}]*\}_\{[^{}]*\}\^", tex), name
+        assert "<math" in html.render(report)
+        assert "$$" in markdown.render(report)

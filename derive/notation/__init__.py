@@ -14,6 +14,7 @@ Public API (for the printers and for the checker)
                                      :class:`derive.errors.InputError` naming the key.
 ``notation_from_front_matter(text)`` the ``[notation]`` table of a note's front matter
                                      (``+++`` TOML in Markdown, ``%`` lines in .tex), or None.
+``front_matter(text)``               the whole front matter as a table ([notation], [numbers]).
 ``notation.glyph(kind)``             the glyph of a quantity kind (``Kind.PREACT`` -> ``z``).
 ``notation.symbol(quantity, depth)`` the LaTeX name of a typed quantity at a layer,
                                      layer label included, node indices excluded
@@ -58,6 +59,13 @@ def closest_preset(glyphs) -> str | None:
     return best.name if wanted & best.glyphs() else None
 
 
+def front_matter(text: str) -> dict | None:
+    """A note's whole TOML front matter (``[notation]``, ``[numbers]``), or None."""
+    from .files import front_matter as _front
+
+    return _front(text)
+
+
 def load_notation(path_or_name: str) -> Notation:
     """A preset by name, or a notation file (TOML) by path."""
     from .files import load_notation as _load
@@ -79,6 +87,7 @@ __all__ = [
     "Conventions",
     "Notation",
     "for_depth",
+    "front_matter",
     "load_notation",
     "network_for",
     "notation_from_front_matter",
