@@ -231,7 +231,7 @@ def tikz(worked, printed) -> str:
 
 def draw_tikz(widths: tuple[int, ...], labels: Labels) -> str:
     """A ``tikzpicture`` (TikZ from pgf; needs ``\\usepackage{tikz}``)."""
-    spots = layout(widths, column=3.6, row=1.9)
+    spots = layout(widths, column=3.8, row=2.3)
     out = [
         r"\begin{center}",
         r"\begin{tikzpicture}[yscale=-1,",
