@@ -37,6 +37,12 @@ def test_the_example_page_draws_the_network_with_its_numbers():
     assert "<mi>O</mi>" in page.split("</svg>")[0]
     _, nielsen, _ = run("example", "--format", "html", "--notation", "nielsen")
     assert "<mi>a</mi>" in nielsen.split("</svg>")[0]
+    # δ under each node in the notation's meaning: Nielsen's δ = +∂C/∂z, doc004's -∂E/∂net
+    doc004 = [t.text for t in root.iter(f"{SVG}text") if t.text and t.text.startswith("δ ")]
+    ours = [
+        t.text for t in svg_of(nielsen).iter(f"{SVG}text") if t.text and t.text.startswith("δ ")
+    ]
+    assert [float(t[2:]) for t in ours] == [-float(t[2:]) for t in doc004]
 
 
 def test_a_wide_layer_is_drawn_with_an_ellipsis():

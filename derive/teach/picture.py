@@ -83,8 +83,9 @@ def example_labels(worked, printed) -> Labels:
                 continue
             node[layer, n] = _sym(sym, S.O(layer)[Node(layer, n)])
             value[layer, n] = fmt(float(a[f"O{layer}"][n]), digits)
-            if layer:
-                delta[layer, n] = fmt(float(a[f"delta{layer}"][n]), digits)
+            if layer:  # δ in the notation's meaning, as the text prints it
+                sign = -1.0 if printed.flip else 1.0
+                delta[layer, n] = fmt(sign * float(a[f"delta{layer}"][n]), digits)
         if layer and few(layer):
             for p in range(widths[layer - 1]):
                 for q in range(width):
