@@ -185,6 +185,22 @@ class NodePrinter(NotationLatexPrinter):
         return ("-" if form.sign < 0 else "") + body
 
 
+def _tidy_signs(form):
+    """``-a (-δ w - δ w)`` -> ``a (δ w + δ w)``: a sum written out term by term whose
+    every term is negative gives its minus to the product's sign."""
+    if not isinstance(form, Factors):
+        return form
+    from ..display import Factor
+
+    sign, out = form.sign, []
+    for f in form.factors:
+        e = f.expr
+        if isinstance(e, sp.Add) and all(t.could_extract_minus_sign() for t in e.args):
+            sign, e = -sign, sp.Add(*(-t for t in e.args))
+        out.append(Factor(e, f.role))
+    return Factors(tuple(out), sign)
+
+
 def _values(worked: Worked) -> dict:
     """Internal base name -> array, and ``eta``: what the numbers printer looks up."""
     return {**worked.arrays, "eta": worked.numbers.eta}
@@ -228,7 +244,7 @@ class Printed:
             return line.lhs, line.forms, value
         eq = translate(Equation(line.key, line.lhs, plain), self.notation)
         forms = tuple(
-            Numbered(new) if isinstance(old, Numbered) else new
+            Numbered(_tidy_signs(new)) if isinstance(old, Numbered) else _tidy_signs(new)
             for old, new in zip(line.forms, eq.rhs, strict=True)
         )
         return eq.lhs, forms, value
