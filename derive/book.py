@@ -4,8 +4,10 @@ T. Rashid's *Make Your Own Neural Network* uses ``E = Σ (t - o)^2``, drops
 the factor 2 the power rule brings, and back-propagates the output *error*
 ``e_k = t_k - o_k`` through the weights (``e_hidden = W_hoᵀ e_o``) instead of
 ``δ_k = e_k f'(net_k)``.  Each equation here is built by transforming the
-exact results, so the tool shows the book's rule next to the gradient it
-approximates, and a test shows the two differ.
+exact results, so the tool shows the book's rule next to the gradient; whether
+the book's hidden rule IS the gradient is computed (:func:`output_ratio`): it
+is where δ_k is the output error itself (identity output with a squared error,
+sigmoid with cross-entropy, softmax with cross-entropy and one-hot targets).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import sympy as sp
 
 from . import symbols as S
-from .derivation import Derivation
+from .derivation import Derivation, rewrite_in_outputs
 from .display import Equation, Factor, Factors
 from .matrix import MatVec, Vec, outer
 
@@ -42,15 +44,22 @@ def equations(d: Derivation) -> tuple[Equation, ...]:
             Equation("grad_W2_dropped", grad.lhs / const, (dropped,), note="dropped_constant")
         )
     update = dropped.negated().times(Factor(S.eta, "lr"))
-    out.append(Equation("update_W2", S.Delta("W", L)[j, k], (update,), note="book_update"))
+    note = "book_update" if const != 1 else "book_update_no_constant"
+    out.append(Equation("update_W2", S.Delta("W", L)[j, k], (update,), note=note))
 
-    # the matrix update with the output error written E_k
-    error_vec = Factors(
-        tuple(Factor(S.e(L)[k], "error") if f.role == "error" else f for f in update.factors),
-        update.sign,
-    )
+    # the matrix update: δ_k = c E_k r_k with E_k = t_k - o_k, found by computation
+    c, r, one_hot = output_ratio(d)
+    pieces = [Factor(S.eta, "lr"), Factor(S.e(L)[k], "error")]
+    if r != 1:
+        pieces.append(Factor(r, "fprime"))
+    error_vec = Factors((*pieces, Factor(S.O(L - 1)[j], "input")))
     out.append(
-        Equation("matrix_book", S.Delta("W", L), (outer(error_vec, j, k),), note="book_matrix")
+        Equation(
+            "matrix_book",
+            S.Delta("W", L),
+            (outer(error_vec, j, k),),
+            note="book_matrix_one_hot" if one_hot else "book_matrix",
+        )
     )
     # the book's hidden error e_j = Σ_k W_jk e_k, and its hidden-layer rule
     m = S.index(L)
@@ -74,8 +83,15 @@ def equations(d: Derivation) -> tuple[Equation, ...]:
             Factor(S.O(L - 2)[i], "input"),
         )
     )
-    out.append(
-        Equation(
+    if r == 1:  # the error sent back IS δ_k (up to the dropped constant): exact
+        book_hidden = Equation(
+            "book_hidden",
+            S.Delta("W", L - 1)[i, j],
+            (book_rule,),
+            note="book_exact_one_hot" if one_hot else "book_exact",
+        )
+    else:
+        book_hidden = Equation(
             "book_hidden",
             S.Delta("W", L - 1)[i, j],
             (book_rule,),
@@ -83,16 +99,55 @@ def equations(d: Derivation) -> tuple[Equation, ...]:
             note="approximation",
             rel=r"\approx",
         )
-    )
+    out.append(book_hidden)
     out.append(Equation("book_hidden_e", S.e(L - 1)[j], (e_hidden,), kind="definition"))
     # exact: δ_k inside the sum keeps f'(net_k); the constant is dropped as above
     out_delta = d.equation(f"delta{L}").rhs[-1].expr.xreplace({S.index(L): m})
-    inner = sp.Sum(S.W(L)[j, m] * out_delta / const, (m, 0, S.width(L) - 1))
+    # a sum over the outputs inside δ_k (softmax: Σ t) gets its own letter
+    out_delta = out_delta.replace(
+        lambda e: isinstance(e, sp.Sum) and e.limits[0][0] != m,
+        lambda e: sp.Sum(
+            e.function.xreplace({e.limits[0][0]: S.index(L, 3)}), (S.index(L, 3), *e.limits[0][1:])
+        ),
+    )
+    body = S.W(L)[j, m] * sp.factor_terms(out_delta / const)
+    sign = -1 if body.could_extract_minus_sign() else 1  # -α ... Σ, never α ... -Σ
+    inner = sp.Sum(sign * body, (m, 0, S.width(L) - 1))
     exact = Factors(
-        (Factor(S.eta, "lr"), *fprime, Factor(inner, "backsum"), Factor(S.O(L - 2)[i], "input"))
+        (Factor(S.eta, "lr"), *fprime, Factor(inner, "backsum"), Factor(S.O(L - 2)[i], "input")),
+        sign,
     )
     out.append(Equation("grad_W1_exact", S.Delta("W", L - 1)[i, j], (exact,), note="exact"))
     return tuple(out)
+
+
+def output_ratio(d: Derivation) -> tuple[sp.Expr, sp.Expr, bool]:
+    """``(c, r, one_hot)`` with ``δ_k = c (t_k - o_k) r_k``: c the number the book
+    drops (2 for its squared error), r what else multiplies the output error
+    (o(1 - o) for sigmoid, f'(net_k) for relu, 1/K for a mean), computed from
+    the derivation's δ_k.  A softmax δ_k = t_k - o_k Σt holds with Σt = 1 only:
+    ``one_hot`` says that assumption was made."""
+    L = d.depth
+    k = S.index(L)
+    value = d.deltas[L]
+    one_hot = value.has(sp.Sum)
+    if one_hot:  # one-hot targets: Σ_m t_m = 1
+        value = value.replace(lambda e: isinstance(e, sp.Sum), lambda e: sp.S.One)
+    ratio = sp.cancel(value / (S.d[k] - S.O(L)[k]))
+    if ratio.has(S.d):
+        raise ValueError(f"the output error does not factor out of {value}")
+    # written with the output form of f'(net_k) where the derivation has one (o(1 - o))
+    shown = [f.expr for f in d.equation(f"delta{L}").rhs[-1].factors if f.role == "fprime"]
+    fprime = (
+        shown[0]
+        if shown
+        else rewrite_in_outputs(S.fprime(L, S.net(L)[k]), L, d.network.activations[-1])
+    )
+    rest = sp.cancel(ratio / fprime)
+    if rest.has(S.O(L)) or rest.has(S.net(L)):
+        rest, fprime = ratio, sp.S.One
+    c, q = rest.as_coeff_Mul()
+    return abs(c), sp.sign(c) * q * fprime, one_hot
 
 
 def hidden_rule_values(d: Derivation) -> tuple[sp.Expr, sp.Expr]:

@@ -174,3 +174,11 @@ def forward(point: Point) -> None:
             point.arrays[f"O{layer}"] = z / z.sum()
         else:
             point.arrays[f"O{layer}"] = np.array([point.activation(layer, v) for v in net])
+    # the book's errors: e_k = d_k - O_k at the output, e_j = Σ_k W_jk e_k below it
+    L = len(point.widths) - 1
+    if "d" in point.arrays:
+        point.arrays[f"e{L}"] = point.arrays["d"] - point.arrays[f"O{L}"]
+        for layer in range(L - 1, 0, -1):
+            point.arrays[f"e{layer}"] = (
+                point.arrays[f"W{layer + 1}"] @ point.arrays[f"e{layer + 1}"]
+            )

@@ -44,6 +44,28 @@ TEXT: dict[str, dict[str, str]] = {
         "(previous layer); {E_k} is the output error {d_k - O_k}",
         "zh": "书中的矩阵更新，权重矩阵为（下一层）×（前一层）；{E_k} 是输出误差 {d_k - O_k}",
     },
+    "book_update_no_constant": {
+        "en": "the book's update (no constant to drop: it is the gradient step)",
+        "zh": "书中的权重更新（没有可去掉的常数：它就是梯度下降的一步）",
+    },
+    "book_matrix_one_hot": {
+        "en": "the book's matrix update, its weight matrix is (next layer) x "
+        "(previous layer); {E_k} is the output error {d_k - O_k}; with one-hot targets only",
+        "zh": "书中的矩阵更新，权重矩阵为（下一层）×（前一层）；{E_k} 是输出误差 {d_k - O_k}；"
+        "仅当目标为独热编码时成立",
+    },
+    "book_exact": {
+        "en": "the book's hidden-layer rule with {e_j}: here the output error {E_k} is the "
+        "output layer's error term itself, so this IS the gradient step",
+        "zh": "书中隐藏层的规则使用 {e_j}：这里输出误差 {E_k} 就是输出层的误差项，"
+        "所以它就是梯度下降的一步",
+    },
+    "book_exact_one_hot": {
+        "en": "the book's hidden-layer rule with {e_j}: with one-hot targets the output error "
+        "{E_k} is the output layer's error term itself, so this IS the gradient step",
+        "zh": "书中隐藏层的规则使用 {e_j}：当目标为独热编码时输出误差 {E_k} 就是输出层的误差项，"
+        "所以它就是梯度下降的一步",
+    },
     "book_hidden_error": {
         "en": "the book's back-propagated hidden error",
         "zh": "书中反向传播的隐藏层误差",

@@ -42,3 +42,100 @@ def test_book_equations_build_for_both_losses(loss):
     keys = [e.key for e in equations(derive(build(loss=loss)))]
     assert "book_hidden" in keys and "grad_W1_exact" in keys
     assert ("grad_W2_dropped" in keys) == (loss == "sum_sq")
+
+
+# -- the book's rules, judged by the tests' oracle ----------------------------------------
+
+BOOK_CASES = [
+    ("sigmoid", "sigmoid", "sum_sq"),
+    ("sigmoid", "sigmoid", "mse"),
+    ("tanh", "tanh", "sse"),
+    ("sigmoid", "identity", "sum_sq"),
+    ("sigmoid", "identity", "sse"),
+    ("relu", "relu", "mse"),
+    ("sigmoid", "sigmoid", "bce"),
+    ("tanh", "softmax", "ce"),
+]
+
+
+def _oracle_values(hidden, output, loss):
+    from tests import oracle_np as oracle
+
+    widths = (3, 4, 2)
+    params, x, t = oracle.random_case(widths, False, loss, seed=5, batch=1)
+    acts = (hidden, output)
+
+    def E(ps):
+        return oracle.loss(x, t, ps, acts, loss, False)
+
+    grads = oracle.finite_differences(E, params)
+    o_j, o_k = oracle.forward(x, params, acts, False)
+    net_j = x @ params[0]
+    h = 1e-6
+    fp_j = (oracle.activate(hidden, net_j + h) - oracle.activate(hidden, net_j - h)) / (2 * h)
+    return params, x[0], t[0], o_j[0], o_k[0], fp_j[0], net_j[0], grads
+
+
+@pytest.mark.parametrize("case", BOOK_CASES, ids="-".join)
+def test_book_matrix_update_and_exactness_by_the_oracle(case):
+    """The book's output update is the gradient step up to the number it drops (2 for
+    its squared error), sign and all; its hidden rule is called exact exactly where
+    the oracle finds it equal to that step."""
+    import sympy as sp
+
+    from derive.book import equations
+    from tests import oracle_np as oracle
+
+    hidden, output, loss = case
+    params, x, t, o_j, o_k, fp_j, net_j, (g_v, g_w) = _oracle_values(hidden, output, loss)
+    dropped = 2.0 if loss == "sum_sq" else 1.0  # the power rule's 2 of Σ (t - o)^2
+    eta = 0.1
+    eqs = {
+        e.key: e
+        for e in equations(
+            derive(build(widths=(3, 4, 2), activation=hidden, output_activation=output, loss=loss))
+        )
+    }
+    (node,) = eqs["matrix_book"].rhs
+    k, j = S.index(2), S.index(1)
+    nets_k = o_j @ params[1]
+    h = 1e-6
+    slope_k = (oracle.activate(output, nets_k + h) - oracle.activate(output, nets_k - h)) / (2 * h)
+    if output == "softmax":
+        slope_k = np.full_like(o_k, np.nan)  # never needed: the softmax matrix has no f'
+
+    def values(vec) -> np.ndarray:
+        out = []
+        for n in range(len(o_k) if vec.index == k else len(o_j)):
+            if vec.index == k:
+                subs = {
+                    S.O(2)[k]: o_k[n],
+                    S.d[k]: t[n],
+                    S.e(2)[k]: t[n] - o_k[n],
+                    S.width(2): len(o_k),
+                    S.fprime(2, S.net(2)[k]): slope_k[n],
+                }
+            else:
+                subs = {S.O(1)[j]: o_j[n]}
+            out.append(float(vec.expr.xreplace({a: sp.Float(b) for a, b in subs.items()})))
+        return np.array(out)
+
+    col, row = values(node.col), values(node.row)
+    if node.col.index == k:
+        col, row = row, col
+    book_dw = float(node.scale.xreplace({S.eta: eta})) * np.outer(col, row)
+    np.testing.assert_allclose(book_dw, -eta * g_w / dropped, rtol=1e-5, atol=1e-9)
+    # the hidden rule: Δv = α e_j f'(net_j) o_i with e_j = Σ_k w_jk (t_k - o_k)
+    e_j = params[1] @ (t - o_k)
+    book_dv = eta * np.outer(x, e_j * fp_j)
+    exact = np.allclose(book_dv, -eta * g_v / dropped, rtol=1e-5, atol=1e-9)
+    assert exact == (eqs["book_hidden"].kind != "approximation"), (exact, eqs["book_hidden"])
+    assert exact == (
+        case
+        in {
+            ("sigmoid", "identity", "sum_sq"),
+            ("sigmoid", "identity", "sse"),
+            ("sigmoid", "sigmoid", "bce"),
+            ("tanh", "softmax", "ce"),
+        }
+    )
