@@ -100,3 +100,12 @@ def test_the_derivation_page_draws_its_network():
     # one weight per layer is named as the notation names it: v_{i_1 j_1}, w_{j_1 k_1}
     svg_text = page[page.index("<svg") : page.index("</svg>")]
     assert "<mi>v</mi>" in svg_text and "<mi>w</mi>" in svg_text
+
+
+def test_the_chain_rule_picture_lights_the_paths_of_one_weight():
+    nodes, edges = picture.chain_of((2, 3, 2, 2), 1, 0, 0)
+    # v_{i1 j1}: its edge, its node, every path from node j1 to the outputs
+    assert edges == {(1, 0, 0), (2, 0, 0), (2, 0, 1), (3, 0, 0), (3, 0, 1), (3, 1, 0), (3, 1, 1)}
+    assert nodes == {(0, 0), (1, 0), (2, 0), (2, 1), (3, 0), (3, 1)}
+    code, page, _ = run("example", "--format", "html")
+    assert page.count('class="edge lit"') == 1 + 2 and page.count('circle class="lit"') == 4

@@ -133,8 +133,37 @@ def svg(worked, printed) -> str:
     return draw_svg(worked.numbers.widths, example_labels(worked, printed))
 
 
-def draw_svg(widths: tuple[int, ...], labels: Labels, row: float = 100) -> str:
+def chain_svg(worked, printed) -> tuple[str, str]:
+    """The computational graph of the first weight's gradient: the network with the
+    nodes and edges ∂E/∂w multiplies through highlighted, and LaTeX of that gradient
+    with its numbers (the worked example's own line)."""
+    widths = worked.numbers.widths
+    picture = draw_svg(widths, example_labels(worked, printed), chain=chain_of(widths, 1, 0, 0))
+    line = next(ln for s in worked.sections for ln in s.lines if ln.key == "grad_W1")
+    return picture, printed.line(line)
+
+
+def chain_of(widths: tuple[int, ...], layer: int, p: int, q: int) -> tuple[set, set]:
+    """The nodes and edges the chain rule multiplies through for ∂E/∂W^layer_{pq}:
+    the weight's edge, its receiving node, and every path from there to the outputs."""
+    nodes = {(layer - 1, p), (layer, q)}
+    edges = {(layer, p, q)}
+    reached = {q}
+    for later in range(layer + 1, len(widths)):
+        for a in sorted(reached):
+            for b in range(widths[later]):
+                edges.add((later, a, b))
+        reached = set(range(widths[later]))
+        nodes |= {(later, b) for b in reached}
+    return nodes, edges
+
+
+def draw_svg(
+    widths: tuple[int, ...], labels: Labels, row: float = 100, chain: tuple | None = None
+) -> str:
+    """The picture; ``chain`` = (nodes, edges) of :func:`chain_of` drawn highlighted."""
     spots = layout(widths, row=row)
+    lit_nodes, lit_edges = chain or (set(), set())
     r = 24
     width = 140 + (len(widths) - 1) * 190
     height = max(s.y for col in spots for s in col) + 110
@@ -149,6 +178,8 @@ def draw_svg(widths: tuple[int, ...], labels: Labels, row: float = 100) -> str:
         ".network text.weight{font-size:11px;fill:#555}"
         ".network foreignObject div{text-align:center;font-size:14px;line-height:1}"
         ".network .back{stroke:#b03a2e;stroke-width:1.6;fill:none}"
+        ".network line.edge.lit{stroke:#d35400;stroke-width:3}"
+        ".network circle.lit{stroke:#d35400;stroke-width:3}"
         "</style>",
         '<defs><marker id="derive-arrow" viewBox="0 0 10 10" refX="9" refY="5" '
         'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
@@ -159,8 +190,9 @@ def draw_svg(widths: tuple[int, ...], labels: Labels, row: float = 100) -> str:
             for b in spots[layer]:
                 if a.node is None or b.node is None:
                     continue
+                lit = " lit" if (layer, a.node, b.node) in lit_edges else ""
                 out.append(
-                    f'<line class="edge" x1="{a.x + r:.1f}" y1="{a.y:.1f}" '
+                    f'<line class="edge{lit}" x1="{a.x + r:.1f}" y1="{a.y:.1f}" '
                     f'x2="{b.x - r:.1f}" y2="{b.y:.1f}"/>'
                 )
         for a in spots[layer - 1]:
@@ -187,7 +219,8 @@ def draw_svg(widths: tuple[int, ...], labels: Labels, row: float = 100) -> str:
                     f'style="font-size:22px">⋮</text>'
                 )
                 continue
-            out.append(f'<circle cx="{s.x:.1f}" cy="{s.y:.1f}" r="{r}"/>')
+            lit = ' class="lit"' if (s.layer, s.node) in lit_nodes else ""
+            out.append(f'<circle{lit} cx="{s.x:.1f}" cy="{s.y:.1f}" r="{r}"/>')
             out.append(_math(s.x, s.y, 2 * r + 16, 24, labels.node[s.layer, s.node], "node"))
             below = s.y + r + 13
             value = labels.value.get((s.layer, s.node), "")

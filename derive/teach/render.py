@@ -44,6 +44,11 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "{w} 是从输出为 {p} 的结点（发送结点，数字文件中 W 的行）"
         "到输出为 {q} 的结点（接收结点，列）的权重。",
     },
+    "chain": {
+        "en": "The chain rule for one weight: the nodes and edges its gradient multiplies "
+        "through (highlighted)",
+        "zh": "一个权重的链式法则：其梯度所经过的结点与边（高亮）",
+    },
     "biases_fixed": {
         "en": "The biases are not updated.",
         "zh": "偏置不更新。",
@@ -411,6 +416,8 @@ def html_page(
         intro=intro,
         sections=sections,
         picture=_picture(worked, pr),
+        chain=_chain(worked, pr, convert),
+        chain_title=say("chain", lang),
         fragment=fragment,
         e=html.escape,
     )
@@ -422,6 +429,13 @@ def _picture(worked: Worked, pr: Printed) -> str:
     except ImportError:  # pragma: no cover - pictures land separately
         return ""
     return svg(worked, pr)
+
+
+def _chain(worked: Worked, pr: Printed, convert) -> dict:
+    from .picture import chain_svg
+
+    picture, latex = chain_svg(worked, pr)
+    return {"picture": picture, "math": convert(latex, display="block")}
 
 
 def _converter():
