@@ -181,9 +181,6 @@ def draw_svg(
         ".network line.edge.lit{stroke:#d35400;stroke-width:3}"
         ".network circle.lit{stroke:#d35400;stroke-width:3}"
         "</style>",
-        '<defs><marker id="derive-arrow" viewBox="0 0 10 10" refX="9" refY="5" '
-        'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
-        '<path d="M0,0 L10,5 L0,10 z" fill="#b03a2e"/></marker></defs>',
     ]
     for layer in range(1, len(widths)):
         for a in spots[layer - 1]:
@@ -247,10 +244,9 @@ def draw_svg(
     if len(widths) > 2:
         x0, x1 = spots[-1][0].x, spots[1][0].x
         y = height - 22
-        out.append(
-            f'<path class="back" d="M{x0:.1f},{y:.1f} L{x1:.1f},{y:.1f}" '
-            'marker-end="url(#derive-arrow)"/>'
-        )
+        out.append(f'<path class="back" d="M{x0:.1f},{y:.1f} L{x1 + 8:.1f},{y:.1f}"/>')
+        # the arrowhead, drawn (no marker: the page references nothing, not even by id)
+        out.append(f'<path d="M{x1:.1f},{y:.1f} l10,-5 l0,10 z" fill="#b03a2e" stroke="none"/>')
         out.append(_math((x0 + x1) / 2, y - 14, 120, 22, labels.delta_symbol, "delta"))
     out.append("</svg>")
     return "\n".join(out)
