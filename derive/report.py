@@ -235,4 +235,18 @@ def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "e
             blocks.extend(hidden_steps(d, scale))
     from .notation.translate import translate
 
-    return Report(notation, d, tuple(translate(b, notation) for b in blocks), lang)
+    blocks = [translate(b, notation) for b in blocks]
+    if notation.layers == "numbered":  # a worked example's names: node 1 of each layer
+        from .notation.numbered import check_budget, instantiate
+
+        widths = d.network.widths
+        check_budget(widths)
+        blocks = [b for b in (instantiate(b, widths) for b in blocks) if b is not None]
+        blocks = [b for n, b in enumerate(blocks) if not _empty_heading(blocks, n)]
+    return Report(notation, d, tuple(blocks), lang)
+
+
+def _empty_heading(blocks: list, n: int) -> bool:
+    return isinstance(blocks[n], Heading) and (
+        n + 1 == len(blocks) or isinstance(blocks[n + 1], Heading)
+    )

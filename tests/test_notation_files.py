@@ -134,3 +134,12 @@ def test_closest_preset_names_the_notation_whose_glyphs_a_note_uses():
     assert closest_preset({"dscores", "W2", "hidden"}) == "cs231n"
     assert closest_preset({"O", "v", "w", "net", "d"}) == "doc004"
     assert closest_preset({"qqq"}) is None
+
+
+def test_numbered_names_refuse_a_wide_network_before_writing_sums_out(tmp_path):
+    code, out, err = run("latex", "--notation", "mazur", "--layers", "2,100,2")
+    assert code == 2 and out == "" and "at most 16 nodes" in err
+    path = tmp_path / "wide.toml"
+    path.write_text('extends = "mazur"\nwidths_default = [2, 1000000000, 2]\n')
+    code, out, err = run("latex", "--notation", str(path))
+    assert code == 2 and "widths_default" in err and err.count("\n") == 1

@@ -385,3 +385,43 @@ def test_every_preset_prints_every_format_with_tanh_and_depth(name):
         assert not re.search(r"\^\{[^{}]*\}_\{[^{}]*\}\^", tex), name
         assert "<math" in html.render(report)
         assert "$$" in markdown.render(report)
+
+
+@pytest.mark.parametrize("steps", [(), ("--steps",)])
+def test_mazur_numbers_nodes_and_weights_across_the_network(steps):
+    """Worked-example names: out_{h1}, net_{o1}, w_1..w_8 numbered receiver by receiver."""
+    _, out, _ = run("latex", "--notation", "mazur", *steps)
+    o = Oracle((2, 2, 2), ("sigmoid", "sigmoid"), "sse", bias=True, seed=5)
+    # w1: i1->h1, w2: i2->h1, w3: i1->h2, w4: i2->h2, w5: h1->o1, w6: h2->o1, w7, w8
+    weights = {1 + n: o.W[1].flat[n] for n in range(4)} | {5 + n: o.W[2].flat[n] for n in range(4)}
+    layers = {"i": 0, "h": 1, "o": 2}
+    tables = {"out": o.a, "net": o.z, r"\delta": {l: -o.delta[l] for l in o.delta}, "b": o.b}
+
+    def resolve(glyph, sup, subs):
+        if sup is not None:
+            return None
+        if glyph == r"\eta":
+            return np.array(ETA), ()
+        if glyph == "w" and subs:
+            return np.array(weights[int("".join(subs))]), ()
+        if glyph == "i" and subs:  # the inputs i_1, i_2
+            return np.array(o.x[int("".join(subs)) - 1]), ()
+        if not subs or subs[0] not in layers:
+            return None
+        layer, node = layers[subs[0]], int("".join(subs[1:])) - 1
+        if glyph == "target":
+            return np.array(o.y[node]), ()
+        if glyph in tables:
+            return np.array(tables[glyph][layer][node]), ()
+        return None
+
+    reader = Reader(resolve, funcs({r"\sigma": 0}, o.acts))
+    checks = {
+        r"\delta_{h1}": (np.array(-o.delta[1][0]), ""),
+        r"\delta_{o1}": (np.array(-o.delta[2][0]), ""),
+        r"\frac{\partial E_{\text{total}}}{\partial w_{5}}": (np.array(o.gradW[2][0, 0]), ""),
+        r"\frac{\partial E_{\text{total}}}{\partial w_{1}}": (np.array(o.gradW[1][0, 0]), ""),
+        r"\Delta w_{1}": (np.array(-ETA * o.gradW[1][0, 0]), ""),
+    }
+    assert check_lines(out, reader, checks) >= 7
+    assert r"\left(\delta_{o1} w_{5} + \delta_{o2} w_{7}\right)" in out  # h1 feeds w5 and w7

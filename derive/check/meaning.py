@@ -306,9 +306,13 @@ class World:
     def translate(self, expr: sp.Expr) -> sp.Expr:
         """The parsed ``expr`` in the network's internal symbols."""
         if isinstance(expr, sp.Indexed):
+            indices = expr.indices
+            if self.example_letters and len(indices) > 1:  # o_{pj}: example p, node j
+                kept = tuple(i for i in indices if str(i) not in self.example_letters)
+                indices = kept if kept else indices
             return self.indexed(
                 str(expr.base),
-                tuple(self.translate(i) if not i.is_Symbol else i for i in expr.indices),
+                tuple(self.translate(i) if not i.is_Symbol else i for i in indices),
             )
         if isinstance(expr, sp.Symbol):
             return self.symbol(expr)

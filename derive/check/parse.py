@@ -773,9 +773,9 @@ class _Builder:
                     )
                 ]
             if kind == "NABLA":
-                if subs or sups or primes:
-                    raise Unsupported("scripts on \\nabla")
-                return [_Apply("nabla", _NABLA)]
+                if sups or primes:
+                    raise Unsupported("a superscript or prime on \\nabla")
+                return [_Apply("nabla", _NABLA, subs[0] if subs else None)]
             if kind == "INFTY":
                 return [self.scripted(sympy.oo, subs, sups, primes)]
             if kind == "CMD":
@@ -1009,7 +1009,9 @@ class _Builder:
         return fn(args[0], evaluate=False)
 
     def apply_builtin(self, op: _Apply, arg):
-        if op.fn is _NABLA:
+        if op.fn is _NABLA:  # \nabla_a C: the gradient of C by a
+            if op.base is not None:
+                return _NABLA(self.value(arg), self.arg_value(op.base))
             return _NABLA(self.value(arg))
         if op.base is not None and op.name != "log":
             raise Unsupported(f"a subscript on \\{op.name}")

@@ -33,6 +33,7 @@ from .evaluate import Partial, printable_form, values
 from .extract import Relation
 from .meaning import REAL_VARIABLES, NotDefined, World, elementwise, index_layers
 from .parse import BARE_LABEL_BASES, FUNCTIONS, LatexSyntaxError, Unsupported, parse_latex
+from .vectors import elementwise as vector_element
 
 LAYER_BASES = frozenset({"W", "b", "delta", "net", "O", "h"})
 SIZES = {2: [(3, 4, 2), (2, 3, 3), (4, 2, 3)]}
@@ -232,6 +233,14 @@ class Checker:
         except Unsupported as err:
             v.how = f"cannot read it: {err}"
             return v
+        if self.world.notation.layers == "labels":  # whole-layer vectors: element j
+            try:
+                element = vector_element(plhs, prhs, self.world)
+            except ValueError as err:
+                v.how = f"cannot read it as vectors: {err}"
+                return v
+            if element is not None:
+                plhs, prhs = element
         if all(isinstance(p, sp.Symbol) and _is_index(p) for p in (plhs, prhs)):
             v.how = f"a condition on indices ({plhs} = {prhs}), not a claim"
             return v
@@ -342,7 +351,8 @@ class Checker:
 
     def _envs(self, free: set, lhs: sp.Expr, rhs: sp.Expr) -> list[dict]:
         order = sorted(free, key=str)
-        layers = {idx: _index_layers(lhs + rhs, idx, self.world) for idx in order}  # once
+        both = sp.Tuple(lhs, rhs)  # not lhs + rhs: that is 0 when they differ in sign
+        layers = {idx: _index_layers(both, idx, self.world) for idx in order}  # once
         envs = []
         for pt in self.points:
             env = {}

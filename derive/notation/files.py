@@ -154,6 +154,16 @@ def _value(key: str, value: object, f: dataclasses.Field, source: str) -> object
             if not all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value):
                 raise InputError(f"{source}: {key} must be a list of lists of strings")
             return tuple(tuple(v) for v in value)
+        if "tuple[int" in kind:
+            from ..network import MAX_DEPTH, MAX_WIDTH
+
+            if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
+                raise InputError(f"{source}: {key} must be a list of positive integers")
+            if len(value) > MAX_DEPTH + 1 or any(v > MAX_WIDTH for v in value):
+                raise InputError(
+                    f"{source}: {key}: at most {MAX_DEPTH + 1} layers of {MAX_WIDTH:,} nodes"
+                )
+            return tuple(value)
         if not all(isinstance(v, str) for v in value):
             raise InputError(f"{source}: {key} must be a list of strings")
         return tuple(value)

@@ -24,7 +24,7 @@ from ..model.quantities import Kind, Quantity
 SIGNS = (-1, 0, 1)
 WEIGHT_ORDERS = ("sender_first", "receiver_first")
 LAYOUTS = ("column", "row")
-LAYER_STYLES = ("letters", "labels")
+LAYER_STYLES = ("letters", "labels", "numbered")
 BIAS_STYLES = ("b", "w0")
 UPDATES = ("descent", "absorb_constant")
 
@@ -136,6 +136,8 @@ class Notation:
     written ("nabla": ∇_{a^{(k)}} J)."""
     bias_default: bool = False
     """The text's network has biases."""
+    widths_default: tuple[int, ...] = ()
+    """The widths of the network the text works with (a worked example's 2-2-2)."""
     times: str = " "
     """Between the factors of a product: juxtaposition, or " \\cdot " where names are
     words (code names run together otherwise)."""
@@ -231,14 +233,14 @@ class Notation:
                 return r"\Delta " + self.labelled("b", layer, depth)
             return self.labelled(glyph, layer, depth)
         if kind in (Kind.INPUT, Kind.OUTPUT):
-            return upright(self.outputs[layer])
+            return upright(self.outputs[min(layer, len(self.outputs) - 1)])
         if kind == Kind.WEIGHT:
-            return upright(self.weights[layer - 1])
+            return upright(self.weights[min(layer, len(self.weights)) - 1])
         per_layer = {Kind.PREACT: self.nets, Kind.DELTA: self.deltas, Kind.BIAS: self.biases}
         if per_layer.get(kind):
             return upright(per_layer[kind][layer - 1])
         if kind == Kind.UPDATE_WEIGHT:
-            return r"\Delta " + upright(self.weights[layer - 1])
+            return r"\Delta " + upright(self.weights[min(layer, len(self.weights)) - 1])
         if kind == Kind.UPDATE_BIAS and self.biases:
             return r"\Delta " + upright(self.biases[layer - 1])
         return upright(self.glyph(kind))
@@ -251,7 +253,7 @@ class Notation:
         equation names; the layer after the focus shares the neighbour's letter
         unless the layer before it is there too)."""
         if self.layers != "labels":
-            return self.letters[layer]
+            return self.letters[layer] if layer < len(self.letters) else f"i_{{{layer}}}"
         first, neighbour, third = self.node_letters[:3]
         if focus is None or layer == focus:
             return first
@@ -327,7 +329,7 @@ def for_depth(notation: Notation, depth: int) -> Notation:
     networks get ``W^{(l)}`` and one index letter per layer, and past the
     letters, layer labels with node letters relative to the layer.
     """
-    if notation.layers == "labels":
+    if notation.layers in ("labels", "numbered"):
         acts = notation.activation
         if len(acts) != depth:
             acts = (acts[0],) * (depth - 1) + (acts[-1],)
@@ -389,6 +391,8 @@ def network_for(notation: Notation, **options):
     options.setdefault("scalar_output", notation.scalar_output)
     if notation.bias_default:
         options.setdefault("bias", True)
+    if notation.widths_default:
+        options.setdefault("widths", notation.widths_default)
     return build(**options)
 
 

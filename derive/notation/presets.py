@@ -226,7 +226,35 @@ CS231N = Notation(
     bias_default=True,
 )
 
-_ALL = (DOC004, RASHID, DOC003, NIELSEN, MITCHELL, BISHOP, RUMELHART, GOODFELLOW, CS231N)
+MAZUR = Notation(
+    name="mazur",
+    title="M. Mazur, A Step by Step Backpropagation Example: out_h1, net_o1, w1..w8, E_total",
+    source="M. Mazur, A Step by Step Backpropagation Example (2015), the 2-2-2 network",
+    layers="numbered",
+    letters=("i", "h", "o"),
+    dummy="m",
+    index_sep="",
+    outputs=("out",),
+    weights=("w",),
+    target="target",
+    loss_glyph=r"E_{\text{total}}",
+    activation=(r"\sigma",),
+    bias_default=True,
+    widths_default=(2, 2, 2),
+)
+
+_ALL = (
+    DOC004,
+    RASHID,
+    DOC003,
+    NIELSEN,
+    MITCHELL,
+    BISHOP,
+    RUMELHART,
+    GOODFELLOW,
+    CS231N,
+    MAZUR,
+)
 
 PRESETS: dict[str, Notation] = {n.name: n for n in _ALL}
 

@@ -32,6 +32,7 @@ class NotationLatexPrinter(LatexPrinter):
         "depth": 0,
         "focus": None,
         "present": frozenset(),
+        "widths": (),
     }
 
     def __init__(self, settings: dict | None = None) -> None:
@@ -71,7 +72,8 @@ class NotationLatexPrinter(LatexPrinter):
         if n.layers == "labels":
             return n.symbol(q, self._depth())
         if kind in (Kind.INPUT, Kind.OUTPUT):
-            return upright((n.vectors or n.outputs)[layer] if vector else n.outputs[layer])
+            names = (n.vectors or n.outputs) if vector else n.outputs
+            return upright(names[min(layer, len(names) - 1)])
         if kind in (Kind.PREACT, Kind.DELTA, Kind.BIAS, Kind.WEIGHT, Kind.UPDATE_BIAS):
             if kind != Kind.PREACT or n.nets:
                 return n.symbol(q, self._depth())
@@ -110,8 +112,38 @@ class NotationLatexPrinter(LatexPrinter):
     def _print_IndexedBase(self, expr: sp.IndexedBase) -> str:
         return self._base_name(expr)
 
+    def _numbered(self, expr: sp.Indexed, q: Q.Quantity) -> str:
+        """A worked example's names: out_{h1}, net_{o2}, w_{5} (receiver by receiver)."""
+        n = self.notation
+        nums = [int(i) for i in expr.indices]
+        widths = self._settings["widths"]
+        if q.kind in (Kind.WEIGHT, Kind.UPDATE_WEIGHT):
+            p_, q_ = nums
+            number = sum(widths[l - 1] * widths[l] for l in range(1, q.layer))
+            number += q_ * widths[q.layer - 1] + p_ + 1
+            name = f"{n.weights[-1]}_{{{number}}}"
+            return (r"\Delta " + name) if q.kind == Kind.UPDATE_WEIGHT else name
+        layer = self._depth() if q.kind == Kind.TARGET else q.layer
+        node = f"{n.letters[layer]}{nums[0] + 1}"
+        if q.kind == Kind.INPUT:
+            return f"{node[0]}_{{{node[1:]}}}"
+        glyph = {
+            Kind.OUTPUT: n.outputs[-1],
+            Kind.PREACT: n.net,
+            Kind.TARGET: n.target,
+            Kind.DELTA: n.delta,
+            Kind.BIAS: "b",
+            Kind.UPDATE_BIAS: r"\Delta b",
+            Kind.ERROR: n.error,
+        }[q.kind]
+        return f"{upright(glyph)}_{{{node}}}"
+
     def _print_Indexed(self, expr: sp.Indexed) -> str:
         n = self.notation
+        if n.layers == "numbered" and all(i.is_Integer for i in expr.indices):
+            q = Q.quantity_of(expr.base)
+            if q is not None:
+                return self._numbered(expr, q)
         name = self._base_name(expr.base)
         q = Q.quantity_of(expr.base)
         kind = q.kind if q else None

@@ -23,6 +23,7 @@ def _printer(report: Report, item):
         depth=depth,
         focus=focus_of(free),
         present=layers_named(item) if notation.layers == "labels" else frozenset(),
+        widths=report.derivation.network.widths,
     )
     return p, item
 
@@ -63,6 +64,8 @@ def _names(report: Report, item, wanted: tuple[str, ...]) -> dict[str, str]:
         "d_k - O_k": S.d[k] - S.O(L)[k],
         "e_j": S.e(L - 1)[j],
     }
+    if report.notation.layers == "numbered":  # a worked example names node 1
+        exprs = {key: e if key == "k" else e.xreplace({j: 0, k: 0}) for key, e in exprs.items()}
     names = {key: p.doprint(expr) for key, expr in exprs.items() if key in wanted}
     if "E_k" in wanted:
         names["E_k"] = p._vector(S.e(L)[k])

@@ -39,10 +39,30 @@ def verdict(notation: str, lhs: str, rhs: str, op: str = "="):
         # Bishop 5.3: delta = +dE/da, a_j the pre-activation, h the hidden activation
         ("bishop", r"\delta_k", r"y_k - t_k", "holds"),
         ("bishop", r"\delta_j", r"h'(a_j) \sum_k w_{kj} \delta_k", "holds"),
+        # Rumelhart 1986: the pattern p on every quantity, E_p the pattern's error
+        ("rumelhart", r"\frac{\partial E_p}{\partial w_{ji}}", r"-\delta_{pj} o_{pi}", "holds"),
+        ("rumelhart", r"\frac{\partial E_p}{\partial w_{ji}}", r"\delta_{pj} o_{pi}", "fails"),
     ],
 )
 def test_textbook_equations_in_their_own_notation(notation, lhs, rhs, status):
     assert verdict(notation, lhs, rhs).status == status
+
+
+@pytest.mark.parametrize(
+    "lhs, rhs, status, diagnosis",
+    [
+        (r"\delta^L", r"\nabla_a C \odot \sigma'(z^L)", "holds", ""),  # BP1a
+        (r"\delta^L", r"(a^L - y) \odot \sigma'(z^L)", "holds", ""),
+        (r"\delta^l", r"((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)", "holds", ""),  # BP2
+        (r"\delta^l", r"(w^{l+1} \delta^{l+1}) \odot \sigma'(z^l)", "fails", "transposed"),
+        (r"\nabla_a C", r"y - a^L", "fails", "sign"),
+        (r"z^l", r"w^l a^{l-1} + b^l", "definition", ""),
+    ],
+)
+def test_whole_layer_vectors_are_read_element_by_element(lhs, rhs, status, diagnosis):
+    v = verdict("nielsen", lhs, rhs)
+    assert v.status == status and diagnosis in v.diagnosis, v
+    assert "'" not in v.diagnosis  # no internal summation names (k'0)
 
 
 def test_one_based_sums_run_over_the_layer():
