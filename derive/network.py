@@ -56,14 +56,24 @@ class Network:
 
 
 def build(
-    widths: tuple[int, ...] = (3, 4, 2),
+    widths: tuple[int, ...] | None = None,
     activation: str | Activation | tuple = "sigmoid",
     output_activation: str | Activation | None = None,
     loss: str = "sse",
     bias: bool = False,
     scalar_output: bool = False,
 ) -> Network:
-    """A :class:`Network` from names; unknown names raise :class:`NetworkError`."""
+    """A :class:`Network` from names; unknown names raise :class:`NetworkError`.
+
+    ``widths`` default to the notes' 3, 4, 2 (3, 4, 1 with one output node); a
+    notation with one output node (``scalar_output``) refuses widths that end in more."""
+    if widths is None:
+        widths = (3, 4, 1) if scalar_output else (3, 4, 2)
+    elif scalar_output and widths[-1] != 1:
+        raise NetworkError(
+            f"this notation writes one output node (y), so --layers must end in 1, "
+            f"not {widths[-1]} (e.g. {','.join(map(str, widths[:-1]))},1)"
+        )
     depth = len(widths) - 1
     if isinstance(activation, str) and "," in activation:
         activation = tuple(split_top_level(activation))

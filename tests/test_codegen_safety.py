@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shlex
+import shutil
 import stat
 import subprocess
 import sys
@@ -143,6 +144,19 @@ def test_check_without_a_generated_directory_is_one_line_exit_2(tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith("derive codegen: error: no generated/")
     assert done.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(shutil.which("derive") is None, reason="the console script is not installed")
+def test_the_console_script_behaves_as_python_m_derive(tmp_path):
+    """Both look for ./generated under the current directory (the script once checked
+    the installed package's copy and called all six modules stale)."""
+    script = subprocess.run(
+        ["derive", "codegen", "--check"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    module = codegen("--check", cwd=tmp_path)
+    assert script.returncode == module.returncode == 2
+    assert script.stderr == module.stderr
     assert list(tmp_path.iterdir()) == []
 
 

@@ -52,3 +52,12 @@ def test_every_printed_relation_holds(case, fmt):
     assert not tally.failed, tally.failed
     assert not tally.unreadable, tally.unreadable
     assert tally.held >= 10
+
+
+def test_one_output_notation_refuses_wider_output_layers():
+    """doc003 writes one output node y: --layers 4,5,3 was silently printed as 4,5,1."""
+    code, out, err = run_cli("latex", "--notation", "doc003", "--layers", "4,5,3")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "must end in 1" in err
+    code, out, _ = run_cli("latex", "--notation", "doc003", "--layers", "4,5,1")
+    assert code == 0 and "y" in out
