@@ -257,6 +257,7 @@ class Checker:
         try:
             L = world.network.depth
             number = world.notation.first_layer  # the notation's number of the input layer
+            letter = min(_LABEL.search(label).group(1) for label in labels)  # l, or k
             verdicts = []
             for layer in range(0, L + 1):
                 rename = {}
@@ -279,11 +280,11 @@ class Checker:
             return v
         for layer, one in verdicts:
             if one.status in ("fails", "not checked"):
-                one.diagnosis = (f"for l = {layer + number}: " + one.diagnosis).rstrip(": ")
+                one.diagnosis = (f"for {letter} = {layer + number}: " + one.diagnosis).rstrip(": ")
                 return one
         first = verdicts[0][1]
         layers = ", ".join(str(n + number) for n, _ in verdicts)
-        first.how = f"{first.how}, for every l = {layers} of a {L}-layer network"
+        first.how = f"{first.how}, for every {letter} = {layers} of a {L}-layer network"
         return first
 
     def _judge(self, v: Verdict, plhs, prhs) -> Verdict:
@@ -697,20 +698,21 @@ def _ground(expr: sp.Expr) -> sp.Expr:
     )
 
 
-_LABEL = re.compile(r"\^\((l|L)([+-]\d+)?\)$")
+_LABEL = re.compile(r"\^\(([a-z]|L)([+-]\d+)?\)$")
+"""A layer label: a general layer (l, or Goodfellow's k), or the last one (L)."""
 
 
 def _general_labels(parsed: sp.Expr) -> set[str]:
     """Names such as ``W^(l+1)``: quantities of a general layer l."""
     names = {str(b) for b in parsed.atoms(sp.IndexedBase)}
-    return {n for n in names if (m := _LABEL.search(n)) and m.group(1) == "l"}
+    return {n for n in names if (m := _LABEL.search(n)) and m.group(1) != "L"}
 
 
 def _label_value(label: str, layer: int, depth: int) -> int | None:
     m = _LABEL.search(label)
     if m is None:
         return None
-    base = layer if m.group(1) == "l" else depth
+    base = depth if m.group(1) == "L" else layer
     return base + int(m.group(2) or 0)
 
 

@@ -65,6 +65,21 @@ def test_whole_layer_vectors_are_read_element_by_element(lhs, rhs, status, diagn
     assert "'" not in v.diagnosis  # no internal summation names (k'0)
 
 
+@pytest.mark.parametrize(
+    "lhs, rhs, status, diagnosis",
+    [
+        # Goodfellow 6.5.4: the general layer is k, no delta, gradients by \nabla
+        (r"a^{(k)}", r"b^{(k)} + W^{(k)} h^{(k-1)}", "definition", ""),
+        (r"h^{(k)}", r"f(a^{(k)})", "definition", ""),
+        (r"\nabla_{b^{(k)}} J", r"\nabla_{a^{(k)}} J", "holds", ""),
+        (r"\nabla_{h^{(k-1)}} J", r"W^{(k)} \nabla_{a^{(k)}} J", "fails", "for k = 1"),
+    ],
+)
+def test_goodfellow_general_layer_k(lhs, rhs, status, diagnosis):
+    v = verdict("goodfellow", lhs, rhs)
+    assert v.status == status and diagnosis in v.diagnosis, v
+
+
 def test_one_based_sums_run_over_the_layer():
     v = verdict("doc004", r"\frac{\partial E}{\partial O_j}", r"-\sum_{k=1}^{K} \delta_k w_{jk}")
     assert v.status == "holds"
