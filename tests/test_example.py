@@ -261,3 +261,13 @@ def test_a_missing_key_and_an_unreadable_file(tmp_path):
     assert code == 2 and "UTF-8" in err
     code, _, err = run("example", "--file", str(tmp_path / "none.toml"))
     assert code == 2 and err.count("\n") == 1
+
+
+def test_a_users_notation_file_and_an_unknown_notation(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('extends = "doc004"\nname = "mine"\nweights = ["u", "m"]\n', encoding="utf-8")
+    code, out, err = run("example", "--notation", str(path), "--format", "markdown")
+    assert code == 0, err
+    assert "m_{j_{1}k_{1}}" in out and "notation mine" in out
+    code, out, err = run("example", "--notation", "knuth")
+    assert code == 2 and "knuth" in err and "doc004" in err and err.count("\n") == 1

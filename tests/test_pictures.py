@@ -37,6 +37,12 @@ def test_the_example_page_draws_the_network_with_its_numbers():
     assert "<mi>O</mi>" in page.split("</svg>")[0]
     _, nielsen, _ = run("example", "--format", "html", "--notation", "nielsen")
     assert "<mi>a</mi>" in nielsen.split("</svg>")[0]
+    # δ under each node in the notation's meaning: Nielsen's δ = +∂C/∂z, doc004's -∂E/∂net
+    doc004 = [t.text for t in root.iter(f"{SVG}text") if t.text and t.text.startswith("δ ")]
+    ours = [
+        t.text for t in svg_of(nielsen).iter(f"{SVG}text") if t.text and t.text.startswith("δ ")
+    ]
+    assert [float(t[2:]) for t in ours] == [-float(t[2:]) for t in doc004]
 
 
 def test_a_wide_layer_is_drawn_with_an_ellipsis():
@@ -82,3 +88,24 @@ def test_the_document_with_its_tikz_picture_compiles(tmp_path, engine, argv):
     )
     assert done.returncode == 0, done.stdout[-2000:]
     assert (tmp_path / "example.pdf").stat().st_size > 5000
+
+
+def test_the_derivation_page_draws_its_network():
+    code, page, err = run("latex", "--format", "html", "--layers", "784,100,10")
+    assert code == 0, err
+    root = svg_of(page)
+    assert len(root.findall(f".//{SVG}circle")) == 5 + 5 + 5
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "784 nodes" in texts
+    # one weight per layer is named as the notation names it: v_{i_1 j_1}, w_{j_1 k_1}
+    svg_text = page[page.index("<svg") : page.index("</svg>")]
+    assert "<mi>v</mi>" in svg_text and "<mi>w</mi>" in svg_text
+
+
+def test_the_chain_rule_picture_lights_the_paths_of_one_weight():
+    nodes, edges = picture.chain_of((2, 3, 2, 2), 1, 0, 0)
+    # v_{i1 j1}: its edge, its node, every path from node j1 to the outputs
+    assert edges == {(1, 0, 0), (2, 0, 0), (2, 0, 1), (3, 0, 0), (3, 0, 1), (3, 1, 0), (3, 1, 1)}
+    assert nodes == {(0, 0), (1, 0), (2, 0), (2, 1), (3, 0), (3, 1)}
+    code, page, _ = run("example", "--format", "html")
+    assert page.count('class="edge lit"') == 1 + 2 and page.count('circle class="lit"') == 4

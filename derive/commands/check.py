@@ -156,6 +156,12 @@ def _check(checker, rel):
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.file is not None and not args.latex:  # a note with [numbers]: number by number
+        from ..teach.firstwrong import check_file
+
+        numbers = check_file(args.file, args.json)
+        if numbers is not None:
+            return numbers
     from ..check.hint import notation_hint
     from ..check.verify import Checker
     from .latex import network_from

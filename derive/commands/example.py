@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 
-FORMATS = ("latex", "markdown", "html", "json")
+FORMATS = ("latex", "markdown", "html", "json", "explore")
 LANGS = ("en", "zh")
 
 
@@ -39,12 +39,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--notation",
         default="doc004",
-        choices=tuple(PRESETS),
-        help="whose symbols to print (default doc004)",
+        metavar="PRESET|FILE.toml",
+        help=f"whose symbols to print: {', '.join(PRESETS)} or a notation file (default doc004)",
     )
     parser.add_argument("--lang", default="en", choices=LANGS, help="language of the prose")
     parser.add_argument(
-        "--format", default="latex", choices=FORMATS, help="output format (default latex)"
+        "--format",
+        default="latex",
+        choices=FORMATS,
+        help="output format (default latex); explore: an offline page that recomputes "
+        "every number when an input, target, weight or eta is edited",
     )
     parser.add_argument(
         "--digits",
@@ -60,18 +64,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..notation import PRESETS
     from ..teach import numbers, render, worked
 
     if args.document and args.format != "latex":
         raise UsageError("--document goes with --format latex only")
     values = numbers.read(args.file) if args.file else numbers.from_table(numbers.DEFAULT)
     result = worked.work(values)
-    notation = PRESETS[args.notation]
+    from ..notation.files import load_notation
+
+    notation = load_notation(args.notation)
     if args.format == "json":
         text = render.as_json(result, notation)
     elif args.format == "markdown":
         text = render.markdown(result, notation, args.lang, args.digits)
+    elif args.format == "explore":
+        from ..teach import explore
+
+        text = explore.page(result, args.digits)
     elif args.format == "html":
         text = render.html_page(result, notation, args.lang, args.digits)
     elif args.document:

@@ -238,8 +238,16 @@ def _context(report: Report, lang: str) -> dict:
         "summary": summary(report, lang),
         "sections": _items(report, lang),
         "intro": say("intro", lang),
+        "picture": _picture(report),
         "e": html.escape,
     }
+
+
+def _picture(report: Report) -> str:
+    """The network drawn in the notation's labels (SVG; :mod:`derive.teach.picture`)."""
+    from ..teach.picture import report_svg
+
+    return report_svg(report)
 
 
 def render(report: Report, lang: str = "en") -> str:

@@ -83,8 +83,9 @@ def example_labels(worked, printed) -> Labels:
                 continue
             node[layer, n] = _sym(sym, S.O(layer)[Node(layer, n)])
             value[layer, n] = fmt(float(a[f"O{layer}"][n]), digits)
-            if layer:
-                delta[layer, n] = fmt(float(a[f"delta{layer}"][n]), digits)
+            if layer:  # δ in the notation's meaning, as the text prints it
+                sign = -1.0 if printed.flip else 1.0
+                delta[layer, n] = fmt(sign * float(a[f"delta{layer}"][n]), digits)
         if layer and few(layer):
             for p in range(widths[layer - 1]):
                 for q in range(width):
@@ -132,8 +133,37 @@ def svg(worked, printed) -> str:
     return draw_svg(worked.numbers.widths, example_labels(worked, printed))
 
 
-def draw_svg(widths: tuple[int, ...], labels: Labels) -> str:
-    spots = layout(widths)
+def chain_svg(worked, printed) -> tuple[str, str]:
+    """The computational graph of the first weight's gradient: the network with the
+    nodes and edges ∂E/∂w multiplies through highlighted, and LaTeX of that gradient
+    with its numbers (the worked example's own line)."""
+    widths = worked.numbers.widths
+    picture = draw_svg(widths, example_labels(worked, printed), chain=chain_of(widths, 1, 0, 0))
+    line = next(ln for s in worked.sections for ln in s.lines if ln.key == "grad_W1")
+    return picture, printed.line(line)
+
+
+def chain_of(widths: tuple[int, ...], layer: int, p: int, q: int) -> tuple[set, set]:
+    """The nodes and edges the chain rule multiplies through for ∂E/∂W^layer_{pq}:
+    the weight's edge, its receiving node, and every path from there to the outputs."""
+    nodes = {(layer - 1, p), (layer, q)}
+    edges = {(layer, p, q)}
+    reached = {q}
+    for later in range(layer + 1, len(widths)):
+        for a in sorted(reached):
+            for b in range(widths[later]):
+                edges.add((later, a, b))
+        reached = set(range(widths[later]))
+        nodes |= {(later, b) for b in reached}
+    return nodes, edges
+
+
+def draw_svg(
+    widths: tuple[int, ...], labels: Labels, row: float = 100, chain: tuple | None = None
+) -> str:
+    """The picture; ``chain`` = (nodes, edges) of :func:`chain_of` drawn highlighted."""
+    spots = layout(widths, row=row)
+    lit_nodes, lit_edges = chain or (set(), set())
     r = 24
     width = 140 + (len(widths) - 1) * 190
     height = max(s.y for col in spots for s in col) + 110
@@ -148,18 +178,18 @@ def draw_svg(widths: tuple[int, ...], labels: Labels) -> str:
         ".network text.weight{font-size:11px;fill:#555}"
         ".network foreignObject div{text-align:center;font-size:14px;line-height:1}"
         ".network .back{stroke:#b03a2e;stroke-width:1.6;fill:none}"
+        ".network line.edge.lit{stroke:#d35400;stroke-width:3}"
+        ".network circle.lit{stroke:#d35400;stroke-width:3}"
         "</style>",
-        '<defs><marker id="derive-arrow" viewBox="0 0 10 10" refX="9" refY="5" '
-        'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
-        '<path d="M0,0 L10,5 L0,10 z" fill="#b03a2e"/></marker></defs>',
     ]
     for layer in range(1, len(widths)):
         for a in spots[layer - 1]:
             for b in spots[layer]:
                 if a.node is None or b.node is None:
                     continue
+                lit = " lit" if (layer, a.node, b.node) in lit_edges else ""
                 out.append(
-                    f'<line class="edge" x1="{a.x + r:.1f}" y1="{a.y:.1f}" '
+                    f'<line class="edge{lit}" x1="{a.x + r:.1f}" y1="{a.y:.1f}" '
                     f'x2="{b.x - r:.1f}" y2="{b.y:.1f}"/>'
                 )
         for a in spots[layer - 1]:
@@ -186,7 +216,8 @@ def draw_svg(widths: tuple[int, ...], labels: Labels) -> str:
                     f'style="font-size:22px">⋮</text>'
                 )
                 continue
-            out.append(f'<circle cx="{s.x:.1f}" cy="{s.y:.1f}" r="{r}"/>')
+            lit = ' class="lit"' if (s.layer, s.node) in lit_nodes else ""
+            out.append(f'<circle{lit} cx="{s.x:.1f}" cy="{s.y:.1f}" r="{r}"/>')
             out.append(_math(s.x, s.y, 2 * r + 16, 24, labels.node[s.layer, s.node], "node"))
             below = s.y + r + 13
             value = labels.value.get((s.layer, s.node), "")
@@ -213,10 +244,9 @@ def draw_svg(widths: tuple[int, ...], labels: Labels) -> str:
     if len(widths) > 2:
         x0, x1 = spots[-1][0].x, spots[1][0].x
         y = height - 22
-        out.append(
-            f'<path class="back" d="M{x0:.1f},{y:.1f} L{x1:.1f},{y:.1f}" '
-            'marker-end="url(#derive-arrow)"/>'
-        )
+        out.append(f'<path class="back" d="M{x0:.1f},{y:.1f} L{x1 + 8:.1f},{y:.1f}"/>')
+        # the arrowhead, drawn (no marker: the page references nothing, not even by id)
+        out.append(f'<path d="M{x1:.1f},{y:.1f} l10,-5 l0,10 z" fill="#b03a2e" stroke="none"/>')
         out.append(_math((x0 + x1) / 2, y - 14, 120, 22, labels.delta_symbol, "delta"))
     out.append("</svg>")
     return "\n".join(out)
@@ -231,7 +261,7 @@ def tikz(worked, printed) -> str:
 
 def draw_tikz(widths: tuple[int, ...], labels: Labels) -> str:
     """A ``tikzpicture`` (TikZ from pgf; needs ``\\usepackage{tikz}``)."""
-    spots = layout(widths, column=3.6, row=1.9)
+    spots = layout(widths, column=3.8, row=2.3)
     out = [
         r"\begin{center}",
         r"\begin{tikzpicture}[yscale=-1,",
@@ -285,3 +315,15 @@ def draw_tikz(widths: tuple[int, ...], labels: Labels) -> str:
             out.append(rf"\node[value] at ({s.x:.2f},{s.y + 1.0:.2f}) {{{width} nodes}};")
     out += [r"\end{tikzpicture}", r"\end{center}"]
     return "\n".join(out)
+
+
+def report_svg(report) -> str:
+    """The network of a derivation's report, in its notation's labels (no numbers)."""
+    from .render import NodePrinter
+
+    net = report.derivation.network
+    printer = NodePrinter({"notation": report.notation, "depth": net.depth})
+    try:
+        return draw_svg(net.widths, symbolic_labels(net.widths, printer), row=66)
+    except ImportError:  # pragma: no cover - latex2mathml missing: the page says so elsewhere
+        return ""

@@ -44,6 +44,11 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "{w} 是从输出为 {p} 的结点（发送结点，数字文件中 W 的行）"
         "到输出为 {q} 的结点（接收结点，列）的权重。",
     },
+    "chain": {
+        "en": "The chain rule for one weight: the nodes and edges its gradient multiplies "
+        "through (highlighted)",
+        "zh": "一个权重的链式法则：其梯度所经过的结点与边（高亮）",
+    },
     "biases_fixed": {
         "en": "The biases are not updated.",
         "zh": "偏置不更新。",
@@ -185,6 +190,22 @@ class NodePrinter(NotationLatexPrinter):
         return ("-" if form.sign < 0 else "") + body
 
 
+def _tidy_signs(form):
+    """``-a (-δ w - δ w)`` -> ``a (δ w + δ w)``: a sum written out term by term whose
+    every term is negative gives its minus to the product's sign."""
+    if not isinstance(form, Factors):
+        return form
+    from ..display import Factor
+
+    sign, out = form.sign, []
+    for f in form.factors:
+        e = f.expr
+        if isinstance(e, sp.Add) and all(t.could_extract_minus_sign() for t in e.args):
+            sign, e = -sign, sp.Add(*(-t for t in e.args))
+        out.append(Factor(e, f.role))
+    return Factors(tuple(out), sign)
+
+
 def _values(worked: Worked) -> dict:
     """Internal base name -> array, and ``eta``: what the numbers printer looks up."""
     return {**worked.arrays, "eta": worked.numbers.eta}
@@ -201,7 +222,13 @@ class Printed:
         self.digits = digits
         settings = {"notation": self.notation, "digits": digits, "depth": worked.depth}
         self.symbols = NodePrinter(settings)
-        self.numbers = NodePrinter({**settings, "values": _values(worked)})
+        conventions = getattr(self.notation, "conventions", None)
+        self.flip = getattr(conventions, "delta_sign", -1) != -1
+        """The notation's δ is +∂E/∂net (or it writes ∇): the derivation's δ negated."""
+        values = _values(worked)
+        if self.flip:
+            values = {k: -v if k.startswith("delta") else v for k, v in values.items()}
+        self.numbers = NodePrinter({**settings, "values": values})
 
     def form(self, form) -> str:
         depth = self.worked.depth
@@ -209,12 +236,38 @@ class Printed:
             return self.numbers.doprint(numbered(form.form, depth))
         return self.symbols.doprint(numbered(form, depth))
 
+    def translated(self, line) -> tuple[object, tuple, float]:
+        """The line in the notation's meaning (its sign of δ): left side, forms, value."""
+        value = -line.value if self.flip and line.key.startswith("delta") else line.value
+        if not self.flip:
+            return line.lhs, line.forms, value
+        from ..display import Equation
+        from ..notation.translate import translate
+
+        plain = tuple(f.form if isinstance(f, Numbered) else f for f in line.forms)
+        if any(isinstance(f, NewValue) for f in plain):
+            return line.lhs, line.forms, value
+        eq = translate(Equation(line.key, line.lhs, plain), self.notation)
+        forms = tuple(
+            Numbered(_tidy_signs(new)) if isinstance(old, Numbered) else _tidy_signs(new)
+            for old, new in zip(line.forms, eq.rhs, strict=True)
+        )
+        return eq.lhs, forms, value
+
     def parts(self, line) -> tuple[str, str, str]:
         """(left side, relation, right sides joined by =)."""
-        parts = [self.form(f) for f in line.forms]
-        parts.append(fmt(line.value, self.digits))
-        lhs = self.symbols.doprint(numbered(line.lhs, self.worked.depth))
-        return lhs, line.rel, " = ".join(parts)
+        lhs, forms, value = self.translated(line)
+        parts = [self.form(f) for f in forms]
+        parts.append(fmt(value, self.digits))
+        return self.symbols.doprint(numbered(lhs, self.worked.depth)), line.rel, " = ".join(parts)
+
+    def split(self, line) -> tuple[str, str, str, str]:
+        """(left side, relation, symbolic forms, numbers = value), for two-row layouts."""
+        lhs, forms, value = self.translated(line)
+        symbolic = " = ".join(self.form(f) for f in forms if not isinstance(f, Numbered))
+        numbers = [self.form(f) for f in forms if isinstance(f, Numbered)]
+        left = self.symbols.doprint(numbered(lhs, self.worked.depth))
+        return left, line.rel, symbolic, " = ".join([*numbers, fmt(value, self.digits)])
 
     def line(self, line) -> str:
         return " ".join(self.parts(line))
@@ -287,11 +340,7 @@ def _latex_body(pr: Printed, lang: str, comment: bool = False) -> str:
         out += ["", f"\\paragraph{{{_tex_text(pr.heading(section, lang))}}}", r"\begin{align*}"]
         rows = []
         for ln in section.lines:
-            lhs, rel, _ = pr.parts(ln)
-            symbolic = [pr.form(f) for f in ln.forms if not isinstance(f, Numbered)]
-            numbered = [pr.form(f) for f in ln.forms if isinstance(f, Numbered)]
-            first = " = ".join(symbolic)
-            rest = " = ".join([*numbered, fmt(ln.value, pr.digits)])
+            lhs, rel, first, rest = pr.split(ln)
             rows.append(f"{lhs} &{rel} {first} \\\\\n  &= {rest}")
         out.append(" \\\\\n".join(rows))
         out.append(r"\end{align*}")
@@ -367,6 +416,8 @@ def html_page(
         intro=intro,
         sections=sections,
         picture=_picture(worked, pr),
+        chain=_chain(worked, pr, convert),
+        chain_title=say("chain", lang),
         fragment=fragment,
         e=html.escape,
     )
@@ -378,6 +429,13 @@ def _picture(worked: Worked, pr: Printed) -> str:
     except ImportError:  # pragma: no cover - pictures land separately
         return ""
     return svg(worked, pr)
+
+
+def _chain(worked: Worked, pr: Printed, convert) -> dict:
+    from .picture import chain_svg
+
+    picture, latex = chain_svg(worked, pr)
+    return {"picture": picture, "math": convert(latex, display="block")}
 
 
 def _converter():
