@@ -271,3 +271,26 @@ def test_a_users_notation_file_and_an_unknown_notation(tmp_path):
     assert "m_{j_{1}k_{1}}" in out and "notation mine" in out
     code, out, err = run("example", "--notation", "knuth")
     assert code == 2 and "knuth" in err and "doc004" in err and err.count("\n") == 1
+
+
+def test_a_notation_that_numbers_its_nodes_prints_the_published_names(tmp_path):
+    from derive.notation import PRESETS
+
+    if "mazur" not in PRESETS:
+        pytest.skip("no numbered-names preset")
+    path = tmp_path / "n.toml"
+    path.write_text(toml_of(PUBLISHED), encoding="utf-8")
+    code, out, err = run(
+        "example",
+        "--file",
+        str(path),
+        "--notation",
+        "mazur",
+        "--format",
+        "markdown",
+        "--digits",
+        "9",
+    )
+    assert code == 0, err
+    assert r"\mathrm{net}_{h1} = w_{1} i_{1} + w_{2} i_{2} + b_{h1}" in out
+    assert r"w_{5} \leftarrow w_{5} + \Delta w_{5} = 0.4 + " in out and "= 0.35891648\n" in out

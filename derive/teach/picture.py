@@ -70,9 +70,13 @@ def _sym(printer, expr) -> str:
 
 
 def example_labels(worked, printed) -> Labels:
-    from .render import Node, fmt
+    from .render import fmt, node_index
 
     sym, digits = printed.symbols, min(printed.digits, 4)
+
+    def Node(layer, n):  # noqa: N802 - the notation's index of a concrete node
+        return node_index(printed.notation, layer, n)
+
     widths = worked.numbers.widths
     a = worked.arrays
     node, value, delta, edge = {}, {}, {}, {}
@@ -95,7 +99,10 @@ def example_labels(worked, printed) -> Labels:
 
 def symbolic_labels(widths: tuple[int, ...], printer) -> Labels:
     """Labels of a derivation's network: node outputs and one weight per layer, no numbers."""
-    from .render import Node
+    from .render import node_index
+
+    def Node(layer, n):  # noqa: N802 - the notation's index of a concrete node
+        return node_index(printer.notation, layer, n)
 
     node, delta, edge = {}, {}, {}
     for layer, width in enumerate(widths):
@@ -322,7 +329,7 @@ def report_svg(report) -> str:
     from .render import NodePrinter
 
     net = report.derivation.network
-    printer = NodePrinter({"notation": report.notation, "depth": net.depth})
+    printer = NodePrinter({"notation": report.notation, "depth": net.depth, "widths": net.widths})
     try:
         return draw_svg(net.widths, symbolic_labels(net.widths, printer), row=66)
     except ImportError:  # pragma: no cover - latex2mathml missing: the page says so elsewhere

@@ -86,6 +86,14 @@ class Node(sp.Symbol):
         return (self.layer, self.number)
 
 
+def node_index(notation, layer: int, number: int):
+    """The index of a concrete node: a :class:`Node`, or the plain number where the
+    notation numbers nodes itself (``out_{h1}``, ``w_{5}``: layers = "numbered")."""
+    if getattr(notation, "layers", "") == "numbered":
+        return sp.Integer(number)
+    return Node(layer, number)
+
+
 def _node_layers(base) -> tuple[int, ...]:
     """The layer of each index of an indexed quantity (weights: sender, receiver)."""
     from ..model import quantities as Q
@@ -139,9 +147,10 @@ class NodePrinter(NotationLatexPrinter):
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
         values = self._settings["values"]
-        if values is None or not all(isinstance(i, Node) for i in expr.indices):
+        concrete = all(isinstance(i, Node) or i.is_Integer for i in expr.indices)
+        if values is None or not concrete or not expr.indices:
             return super()._print_Indexed(expr)
-        where = tuple(i.number for i in expr.indices)
+        where = tuple(i.number if isinstance(i, Node) else int(i) for i in expr.indices)
         return self._number(values[str(expr.base)][where])
 
     def _number(self, value: float) -> str:
@@ -220,7 +229,13 @@ class Printed:
         self.worked = worked
         self.notation = for_depth(notation, worked.depth)
         self.digits = digits
-        settings = {"notation": self.notation, "digits": digits, "depth": worked.depth}
+        settings = {
+            "notation": self.notation,
+            "digits": digits,
+            "depth": worked.depth,
+            "widths": worked.numbers.widths,
+        }
+        self.plain = getattr(self.notation, "layers", "") == "numbered"
         self.symbols = NodePrinter(settings)
         conventions = getattr(self.notation, "conventions", None)
         self.flip = getattr(conventions, "delta_sign", -1) != -1
@@ -230,11 +245,14 @@ class Printed:
             values = {k: -v if k.startswith("delta") else v for k, v in values.items()}
         self.numbers = NodePrinter({**settings, "values": values})
 
+    def nodes(self, obj):
+        """``obj`` with its concrete indices as the notation prints them."""
+        return obj if self.plain else numbered(obj, self.worked.depth)
+
     def form(self, form) -> str:
-        depth = self.worked.depth
         if isinstance(form, Numbered):
-            return self.numbers.doprint(numbered(form.form, depth))
-        return self.symbols.doprint(numbered(form, depth))
+            return self.numbers.doprint(self.nodes(form.form))
+        return self.symbols.doprint(self.nodes(form))
 
     def translated(self, line) -> tuple[object, tuple, float]:
         """The line in the notation's meaning (its sign of δ): left side, forms, value."""
@@ -259,14 +277,14 @@ class Printed:
         lhs, forms, value = self.translated(line)
         parts = [self.form(f) for f in forms]
         parts.append(fmt(value, self.digits))
-        return self.symbols.doprint(numbered(lhs, self.worked.depth)), line.rel, " = ".join(parts)
+        return self.symbols.doprint(self.nodes(lhs)), line.rel, " = ".join(parts)
 
     def split(self, line) -> tuple[str, str, str, str]:
         """(left side, relation, symbolic forms, numbers = value), for two-row layouts."""
         lhs, forms, value = self.translated(line)
         symbolic = " = ".join(self.form(f) for f in forms if not isinstance(f, Numbered))
         numbers = [self.form(f) for f in forms if isinstance(f, Numbered)]
-        left = self.symbols.doprint(numbered(lhs, self.worked.depth))
+        left = self.symbols.doprint(self.nodes(lhs))
         return left, line.rel, symbolic, " = ".join([*numbers, fmt(value, self.digits)])
 
     def line(self, line) -> str:
@@ -293,8 +311,8 @@ class Printed:
         )
         out = [*_split(intro, {"lr": self.symbols.doprint(S.eta)})]
         L = w.depth
-        p = Node(L - 1, 0)
-        q = Node(L, 1 if w.numbers.widths[L] > 1 else 0)
+        p = node_index(self.notation, L - 1, 0)
+        q = node_index(self.notation, L, 1 if w.numbers.widths[L] > 1 else 0)
         orient = say(
             "orientation",
             lang,
