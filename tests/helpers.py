@@ -97,6 +97,17 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def valid_combo(combo) -> bool:
+    """Whether a codegen ``Combo`` names a network that can be built."""
+    from derive.network import NetworkError
+
+    try:
+        combo.network()
+    except NetworkError:
+        return False
+    return True
+
+
 def numeric_gradient(fn, param, h=1e-5):
     """Central differences of ``fn()`` with respect to every entry of ``param`` (in place)."""
     grad = np.zeros_like(param)

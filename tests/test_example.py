@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 
+from tests.helpers import numeric_gradient
 from tests.helpers import run_cli as run
 
 # -- the oracle: a forward pass and losses written independently ------------------------
@@ -41,17 +42,8 @@ def loss(acts, lossname, W, b, x, d):
     return LOSS[lossname](np.asarray(d, float), forward(acts, W, b, x)[1][-1])
 
 
-def fd(fn, array, h=1e-6):
-    grad = np.zeros_like(array)
-    for idx in np.ndindex(array.shape):
-        old = array[idx]
-        array[idx] = old + h
-        up = fn()
-        array[idx] = old - h
-        down = fn()
-        array[idx] = old
-        grad[idx] = (up - down) / (2 * h)
-    return grad
+def fd(fn, array):
+    return numeric_gradient(fn, array, h=1e-6)
 
 
 def toml_of(table: dict) -> str:

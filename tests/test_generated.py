@@ -17,20 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from derive import codegen as C
-from derive.network import NetworkError
-from tests.helpers import numeric_gradient
+from tests.helpers import numeric_gradient, valid_combo
 
 # -- helpers ---------------------------------------------------------------------
 
 _MODULES: dict = {}
-
-
-def _valid(combo: C.Combo) -> bool:
-    try:
-        combo.network()
-    except NetworkError:
-        return False
-    return True
 
 
 TWO_LAYER = [c for c in C.COMMITTED if not c.deep]
@@ -42,7 +33,7 @@ ALL_COMBOS = [
         C.Combo(h, o, loss)
         for h, o, loss in itertools.product(C.HIDDEN_ACTIVATIONS, C.OUTPUT_ACTIVATIONS, C.LOSSES)
     )
-    if _valid(c)
+    if valid_combo(c)
 ]
 
 

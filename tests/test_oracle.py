@@ -16,25 +16,15 @@ import numpy as np
 import pytest
 
 from derive import codegen as C
-from derive.network import NetworkError
 from tests import oracle_np as oracle
-from tests.helpers import load_generated
-
-
-def _valid(combo: C.Combo) -> bool:
-    try:
-        combo.network()
-    except NetworkError:
-        return False
-    return True
-
+from tests.helpers import load_generated, valid_combo
 
 TWO_LAYER = [
     c
     for c in itertools.starmap(
         C.Combo, itertools.product(C.HIDDEN_ACTIVATIONS, C.OUTPUT_ACTIVATIONS, C.LOSSES)
     )
-    if _valid(c)
+    if valid_combo(c)
 ]
 
 _PAIRS = [(o, loss) for o, loss in itertools.product(C.OUTPUT_ACTIVATIONS, C.LOSSES)]
@@ -48,7 +38,7 @@ _MIXED = [
 ]
 DEEP = [
     c
-    for n, (o, loss) in enumerate(p for p in _PAIRS if _valid(C.Combo("sigmoid", *p)))
+    for n, (o, loss) in enumerate(p for p in _PAIRS if valid_combo(C.Combo("sigmoid", *p)))
     for c in [C.Combo(_MIXED[n % len(_MIXED)], o, loss, (3, 4, 3, 2), bias=n % 2 == 0)]
 ] + [
     C.Combo("tanh,relu,sigmoid", "identity", "mse", (3, 4, 3, 3, 2), bias=True),
