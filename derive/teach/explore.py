@@ -20,8 +20,8 @@ import sympy as sp
 from sympy.printing.jscode import JavascriptCodePrinter
 
 from .. import symbols as S
-from ..notation import PRESETS
 from ..functions import x as ARG
+from ..notation import PRESETS
 from .worked import NewValue, Worked
 
 NOTATIONS = tuple(PRESETS)  # every preset: the page switches between all of them
