@@ -71,6 +71,8 @@ class World:
     letters: dict = field(default_factory=dict)
     """index letter -> layer (i: 0, j: 1, k: 2; n and m run over outputs)."""
     _partials: dict = field(default_factory=dict)
+    _letter_layers: dict = field(default_factory=dict)
+    """node letter -> the layers it ran over as a sum's dummy (this relation)."""
 
     def __post_init__(self) -> None:
         if self.network is None:
@@ -167,6 +169,11 @@ class World:
             indices = (indices[0], 0)
         if len(indices) != 2:
             raise NotDefined(f"weight {name} needs two indices")
+        if self.notation.conventions.bias == "w0" and indices[0] == 0:
+            # w_{j0}: the weight on the constant input x_0 = 1 is the bias (nodes count from 1)
+            if not self.network.bias:
+                raise NotDefined(f"{name} with index 0 is a bias; this network has none")
+            return S.b(layer)[indices[1]]
         return S.W(layer)[indices]
 
     # -- translation ---------------------------------------------------------------
@@ -264,6 +271,8 @@ class World:
             return S.O(L)[0] if name == n.outputs[-1] else S.d[0]  # note 003's y and d
         if len(name) == 1 and name.isupper() and name.lower() in self.letters:
             return S.width(self.letters[name.lower()])
+        if len(name) == 1 and name.isupper() and name.lower() in self._node_letters():
+            return sp.Symbol(f"_count_{name.lower()}")  # J: how many nodes j runs over
         if name.rstrip("'") in self.letters:
             return sym  # an index
         if name in REAL_VARIABLES and name not in self.quantity_glyphs:
@@ -319,6 +328,33 @@ class World:
                 return S.layer_of(e.base)
         return self.network.depth
 
+    def _node_letters(self) -> tuple[str, ...]:
+        return self.notation.node_letters if self.notation.layers == "labels" else ()
+
+    def translate_relation(self, plhs: sp.Expr, prhs: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+        """Both sides of a relation, translated; where node letters are relative to
+        the layer (labels), a capital letter (J) is the width of the layer its node
+        letter (j) runs over in this relation, as a sum's bound or as an index."""
+        self._letter_layers = {}
+        lhs, rhs = self.translate(plhs), self.translate(prhs)
+        counts = {s for s in lhs.free_symbols | rhs.free_symbols if s.name.startswith("_count_")}
+        if not counts:
+            return lhs, rhs
+        both = sp.Tuple(lhs, rhs)
+        widths = {}
+        for count_ in counts:
+            letter = count_.name.removeprefix("_count_")
+            layers = self._letter_layers.get(letter, set()) | index_layers(
+                both, sp.Symbol(letter), self.network.depth
+            )
+            if len(layers) != 1:
+                raise NotDefined(
+                    f"{letter.upper()}: the number of nodes {letter} runs over, "
+                    f"but {letter} runs over {'no layer' if not layers else 'several layers'} here"
+                )
+            widths[count_] = S.width(layers.pop())
+        return lhs.xreplace(widths), rhs.xreplace(widths)
+
     def translate(self, expr: sp.Expr) -> sp.Expr:
         """The parsed ``expr`` in the network's internal symbols."""
         if isinstance(expr, sp.Indexed):
@@ -361,6 +397,7 @@ class World:
             fresh = sp.Symbol(f"{dummy.name}'{next(_fresh)}")
             body = body.xreplace({dummy: fresh})
             layers = index_layers(body, fresh, self.network.depth) or {self.layer_of_letter(dummy)}
+            self._letter_layers.setdefault(dummy.name, set()).update(layers)
             layer = max(layers)
             if str(lo) == "_lo" or not (lo.free_symbols or hi.free_symbols):
                 # the layer's nodes; where the indices disagree (a slip), the nodes all share

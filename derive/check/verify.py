@@ -294,7 +294,7 @@ class Checker:
         if element is not None:
             plhs, prhs = element
         try:
-            lhs, rhs = self.world.translate(plhs), self.world.translate(prhs)
+            lhs, rhs = self.world.translate_relation(plhs, prhs)
         except NotDefined as err:
             v.how = str(err)
             return v

@@ -78,3 +78,54 @@ def test_nielsen_prints_each_layers_activation_by_its_label_and_it_checks():
     assert r"\sigma^{(2)}" in names and r"\sigma^{(L)}" in names and r"\sigma_{2}" not in names
     bad = [v for v in verdicts if "sigma" in v.source and v.status in ("fails", "not checked")]
     assert not bad, bad
+
+
+@pytest.mark.parametrize(
+    "notation, lhs, rhs, status",
+    [
+        # mse averages over the J outputs that j runs over (Goodfellow: I, i)
+        (
+            "nielsen",
+            "C",
+            r"\frac{1}{2} \frac{\sum_{j} \left(y_{j} - a^{L}_{j}\right)^{2}}{J}",
+            "definition",
+        ),
+        ("nielsen", "C", r"\frac{1}{2} \sum_{j} \left(y_{j} - a^{L}_{j}\right)^{2}", "fails"),
+        ("nielsen", r"\delta^{L}_{j}", r"\frac{a^{L}_{j} - y_{j}}{J}", "holds"),
+        ("nielsen", r"\delta^{L}_{j}", r"\frac{a^{L}_{j} - y_{j}}{2 J}", "fails"),
+        (
+            "goodfellow",
+            "J",
+            r"\frac{1}{2} \frac{\sum_{i} \left(y_{i} - h^{(2)}_{i}\right)^{2}}{I}",
+            "definition",
+        ),
+    ],
+)
+def test_a_capital_letter_counts_the_nodes_its_letter_runs_over(notation, lhs, rhs, status):
+    net = {"activation": "tanh", "output_activation": "identity", "loss": "mse"}
+    assert verdict(notation, lhs, rhs, **net).status == status
+
+
+def test_a_capital_letter_whose_letter_runs_over_nothing_is_not_checked():
+    net = {"activation": "tanh", "output_activation": "identity", "loss": "mse"}
+    v = verdict(
+        "nielsen", "C", r"\frac{1}{2} \frac{\sum_{j} \left(y_{j} - a^{L}_{j}\right)^{2}}{K}", **net
+    )
+    assert v.status == "not checked" and "k runs over no layer" in v.how
+
+
+@pytest.mark.parametrize(
+    "notation, lhs, rhs, status",
+    [
+        # Mitchell and Bishop: the bias is the weight w_{j0} on a constant input x_0 = 1
+        ("mitchell", r"\mathrm{net}_{h}", r"w_{h0} + \sum_{i} w_{hi} x_{i}", "definition"),
+        ("mitchell", r"\mathrm{net}_{h}", r"w_{h1} + \sum_{i} w_{hi} x_{i}", "fails"),
+        ("mitchell", r"\frac{\partial E_{d}}{\partial w_{k0}}", r"-\delta_{k}", "holds"),
+        ("mitchell", r"\Delta w_{k0}", r"-\eta \delta_{k}", "fails"),
+        ("bishop", r"a_{k}", r"w^{(2)}_{k0} + \sum_{j} w^{(2)}_{kj} z_{j}", "definition"),
+        ("bishop", r"\frac{\partial E_{n}}{\partial w^{(1)}_{j0}}", r"\delta_{j}", "holds"),
+        ("bishop", r"\frac{\partial E_{n}}{\partial w^{(1)}_{j0}}", r"\delta_{j} x_{1}", "fails"),
+    ],
+)
+def test_a_bias_written_as_the_weight_on_a_constant_input(notation, lhs, rhs, status):
+    assert verdict(notation, lhs, rhs, loss="sse").status == status
