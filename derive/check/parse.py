@@ -60,6 +60,7 @@ X``, ``\frac{d}{dx} X``         (up to the next top-level + or -)
                                 ``Sum(X, (k, _lo, _hi))``; ``\prod`` likewise
 ``a \circ b``                   ``Function('hadamard')(a, b)``
 ``\nabla F``                    ``Function('nabla')(F)``
+``(\nabla_a J)_i``              ``Function('component')(nabla(J, a), i)``
 ``\begin{pmatrix}..``           ``ImmutableMatrix`` (products of matrices are
                                 multiplied out); ``cases`` is ``Piecewise``
 ``\frac12``, ``0.5``            ``Rational(1, 2)``
@@ -171,6 +172,7 @@ _HI = sympy.Symbol("_hi")
 _TRANSPOSE = sympy.Function("transpose")
 _HADAMARD = sympy.Function("hadamard")
 _NABLA = sympy.Function("nabla")
+_COMPONENT = sympy.Function("component")
 
 _CJK = re.compile(
     r"[\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
@@ -871,7 +873,12 @@ class _Builder:
         )
 
     def scripted(self, value, subs, sups, primes):
-        """Scripts on something that is not a name: ^T, powers; no subscripts or primes."""
+        """Scripts on something that is not a name: ^T, powers; no subscripts or primes,
+        but for one component of a gradient, ``(\\nabla_a J)_i``."""
+        if subs and isinstance(value, sympy.Function) and value.func == _NABLA:
+            kind, idx = self.subscript(subs[0])
+            if kind == "idx" and len(idx) == 1:
+                value, subs = _COMPONENT(value, idx[0]), ()
         if subs:
             raise Unsupported("a subscript on an expression")
         if primes:

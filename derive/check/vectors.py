@@ -105,6 +105,14 @@ def elementwise(plhs, prhs, world):
     """The relation for element j of its vectors, or None when it has none."""
     if not (has_vectors(plhs, world) or has_vectors(prhs, world)):
         return None
+    # (\nabla_a J)_i, inside sums too: its own component i, whatever the relation's index
+    plhs, prhs = (
+        side.replace(
+            lambda e: type(e).__name__ == "component",
+            lambda e: element(e.args[0], e.args[1], world),
+        )
+        for side in (plhs, prhs)
+    )
     j = sp.Symbol(world.notation.node_letters[0] if world.notation.node_letters else "j")
     _LETTERS.clear()  # each relation starts again at k
     return element(plhs, j, world), element(prhs, j, world)

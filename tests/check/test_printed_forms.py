@@ -129,3 +129,41 @@ def test_a_capital_letter_whose_letter_runs_over_nothing_is_not_checked():
 )
 def test_a_bias_written_as_the_weight_on_a_constant_input(notation, lhs, rhs, status):
     assert verdict(notation, lhs, rhs, loss="sse").status == status
+
+
+@pytest.mark.parametrize(
+    "lhs, rhs, status",
+    [
+        # Goodfellow: one component of a gradient, (\nabla_{a^{(k)}} J)_i, also inside a sum
+        (
+            r"\left(\nabla_{a^{(2)}} J\right)_{i}",
+            r"\frac{\partial J}{\partial a^{(2)}_{i}}",
+            "holds",
+        ),
+        (r"\left(\nabla_{a^{(2)}} J\right)_{i}", r"h^{(2)}_{i} - y_{i}", "holds"),
+        (r"\left(\nabla_{a^{(2)}} J\right)_{i}", r"y_{i} - h^{(2)}_{i}", "fails"),
+        (
+            r"\frac{\partial J}{\partial W^{(2)}_{ij}}",
+            r"\left(\nabla_{a^{(2)}} J\right)_{i} h^{(1)}_{j}",
+            "holds",
+        ),
+        (
+            r"\frac{\partial J}{\partial W^{(2)}_{ij}}",
+            r"\left(\nabla_{a^{(2)}} J\right)_{j} h^{(1)}_{i}",
+            "fails",
+        ),
+        (
+            r"\left(\nabla_{a^{(1)}} J\right)_{i}",
+            r"\left(1 - \left(h^{(1)}_{i}\right)^{2}\right) \sum_{j} \left(\nabla_{a^{(2)}} J\right)_{j} W^{(2)}_{ji}",
+            "holds",
+        ),
+        (
+            r"\left(\nabla_{a^{(1)}} J\right)_{i}",
+            r"\left(1 - \left(h^{(1)}_{i}\right)^{2}\right) \sum_{j} \left(\nabla_{a^{(2)}} J\right)_{j} W^{(2)}_{ij}",
+            "fails",
+        ),
+    ],
+)
+def test_goodfellow_a_component_of_a_gradient(lhs, rhs, status):
+    net = {"activation": "tanh", "output_activation": "identity", "loss": "sse"}
+    assert verdict("goodfellow", lhs, rhs, **net).status == status
