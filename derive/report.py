@@ -197,6 +197,7 @@ def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "e
                     blocks.append(book[f"{key}_dropped"])
 
     sections = _sections(d)
+    blocks.extend(_activation_blocks(d, notation))
     blocks.append(Heading("forward"))
     add(sections["forward"])
     for n, keys in enumerate(sections["layers"]):
@@ -244,6 +245,16 @@ def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "e
         blocks = [b for b in (instantiate(b, widths) for b in blocks) if b is not None]
         blocks = [b for n, b in enumerate(blocks) if not _empty_heading(blocks, n)]
     return Report(notation, d, tuple(blocks), lang)
+
+
+def _activation_blocks(d: Derivation, notation: Notation) -> list:
+    """The header: every activation's f(x), f'(x) and output form (see
+    :mod:`derive.activation_facts`), in a variable the notation leaves free."""
+    from .activation_facts import equations, variable
+
+    taken = frozenset(g.replace(r"\mathrm{", "").strip("{}") for g in notation.glyphs())
+    eqs = equations(d, variable(taken | {notation.input, notation.outputs[0]}))
+    return [Heading("activations"), *eqs] if eqs else []
 
 
 def _empty_heading(blocks: list, n: int) -> bool:

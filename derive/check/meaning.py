@@ -261,6 +261,8 @@ class World:
             return sym  # an index
         if name in REAL_VARIABLES and name not in self.quantity_glyphs:
             return sp.Symbol(name, real=True)  # the x of f(x) = 1/(1 + e^{-x})
+        if name == "pi":
+            return sp.pi  # GELU's derivative: e^{-x^2/2} / sqrt(2 pi)
         raise NotDefined(f"symbol {name} is not defined in notation {n.name}")
 
     def function(self, name: str, args: tuple, written: tuple = ()) -> sp.Expr:

@@ -328,6 +328,8 @@ class Checker:
                 and any(isinstance(d, sp.Derivative) and loss(d) for d in prhs.atoms(sp.Derivative))
                 and len(prhs.atoms(sp.Derivative)) == 1
             )
+        if isinstance(plhs, sp.Function) and str(plhs.func) in w.activation_names:
+            return not plhs.has(sp.Indexed)  # f(x) = ...: what the activation is
         if base.startswith("Delta "):
             ds = prhs.atoms(sp.Derivative)
             return len(ds) == 1 and loss(next(iter(ds)))

@@ -226,7 +226,11 @@ class NotationLatexPrinter(LatexPrinter):
             if q.kind == Kind.DACT and ("^" in fname or "_" in fname):
                 fname = f"{{{fname}}}"  # {f^{(2)}}': no double superscript
             if q.kind == Kind.DACT:
-                if self.notation.prime == "subscript" and not isinstance(layer, str):
+                if (
+                    self.notation.prime == "subscript"
+                    and not isinstance(layer, str)
+                    and isinstance(arg, sp.Indexed)  # \Phi'(x) of a variable keeps its call
+                ):
                     idx = arg.indices[0]
                     sub = "" if (idx == 0 and self.notation.scalar_output) else self._index(idx)
                     return f"{fname}'_{{{sub}}}" if sub else f"{fname}'"
