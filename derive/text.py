@@ -101,6 +101,11 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "去掉与该权重无关的项：只有输出节点 {k} 与它相连",
     },
     "chain_rule": {"en": "chain rule", "zh": "链式法则"},
+    "decay_derivative": {
+        "en": "the weight-decay term depends on this weight alone: its derivative is the "
+        "coefficient times the weight",
+        "zh": "权重衰减项只通过这个权重本身依赖于它：其导数是系数乘以该权重",
+    },
     "power_rule": {"en": "power rule", "zh": "幂规则"},
     "loss_derivative": {"en": "derivative of the error function", "zh": "误差函数的导数"},
     "activation_derivative": {

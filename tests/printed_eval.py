@@ -49,6 +49,10 @@ class Model:
     loss: str
     bias: bool
     seed: int = 0
+    decay: bool = False
+    """The objective has the weight-decay term (λ/2) Σ w², λ = :attr:`lam`."""
+    lam: float = 0.37
+    """The value a printed λ stands for."""
     params: list = field(default_factory=list)
     letters: str = "ijklmnop"
 
@@ -102,6 +106,7 @@ class Model:
                 o[nudge[2]] += nudge[3]
             st[("net", n)], st[("O", n)] = z, o
         st["E"] = oracle.output_loss(self.loss, self.d[None], o[None])
+        st["E"] += oracle.weight_decay(params, self.bias, self.lam if self.decay else 0.0)
         st["params"] = params
         return st
 
@@ -183,11 +188,12 @@ class Reader:
         if isinstance(expr, sp.Pow):
             return np.power(ev(expr.base), ev(expr.exp))
         if isinstance(expr, sp.Sum):
-            ((var, _, _),) = expr.limits
+            (var, _, _), *more = expr.limits
             if vector:
                 raise Unreadable("sum in a matrix line")
+            body = sp.Sum(expr.function, *more) if more else expr.function  # Σ_j Σ_k w_jk²
             n = self.m.widths[self.m.layer_of(var)]
-            return sum(self.value(expr.function, {**at, var: q}, st) for q in range(n))
+            return sum(self.value(body, {**at, var: q}, st) for q in range(n))
         if isinstance(expr, sp.Derivative):
             return self.derivative(expr, at, st, vector)
         if isinstance(expr, sp.Piecewise):  # cases: the first piece whose condition holds
@@ -238,6 +244,8 @@ class Reader:
             return np.pi
         if name in ("eta", "alpha"):
             return self.m.eta
+        if name == "lambda":
+            return self.m.lam
         if name == "E":
             return st["E"]
         if len(name) == 1 and name.isupper() and name.lower() in self.m.letters:

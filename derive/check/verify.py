@@ -87,9 +87,8 @@ def _points(world: World, seed: int = 0) -> list[Point]:
                 arrays["d"] = rng.dirichlet(np.ones(widths[-1]))
             else:
                 arrays["d"] = rng.uniform(0.05, 0.95, widths[-1])
-            pt = Point(
-                widths, world.network.activations, arrays, {S.eta: float(rng.uniform(0.05, 1.0))}
-            )
+            scalars = {S.eta: float(rng.uniform(0.05, 1.0)), S.lam: float(rng.uniform(0.05, 1.0))}
+            pt = Point(widths, world.network.activations, arrays, scalars)
             forward(pt)
             out.append(pt)
     return out
