@@ -284,6 +284,8 @@ class World:
                 f"{name} with {len(args)} arguments (the notation's functions take one)"
             )
         (arg,) = args
+        if name in self.decay_names:  # \mathrm{reg} \cdot (...): a product, read as a call
+            return S.lam * arg
         if name in self.activation_names:
             self._check_argument(name, arg, *written)
             layer = self._layer_of_argument(arg)
