@@ -115,16 +115,29 @@ def test_the_notation_names_the_activation_and_the_variable():
     assert len(softmax) == 1  # softmax's definition is the forward pass's
 
 
-@pytest.mark.parametrize("act", ["sigmoid", "relu", "x/(1+abs(x))"])
-def test_the_checker_reads_the_header(tmp_path, act):
-    """f(x) = ... is the activation's definition, f'(x) = ... holds (not 'not checked')."""
-    code, out, _ = run_cli("latex", "--activation", act, "--format", "markdown")
+@pytest.mark.parametrize(
+    "options, lines",
+    [
+        (("--activation", "sigmoid"), 2),
+        (("--activation", "relu"), 2),
+        (("--activation", "x/(1+abs(x))"), 2),
+        (("--activation", "tanh", "--output-activation", "sigmoid"), 4),  # f and g
+        (("--layers", "3,4,4,2", "--activation", "tanh,relu,sigmoid"), 6),  # f^{(l)}
+        (("--notation", "nielsen", "--activation", "tanh", "--output-activation", "sigmoid"), 4),
+        (("--notation", "bishop"), 4),  # h (tanh) and h_2 (identity)
+        (("--notation", "cs231n"), 2),  # ReLU
+    ],
+)
+def test_the_checker_reads_the_header(tmp_path, options, lines):
+    """f(x) = ... is the activation's definition, f'(x) = ... holds (not 'not checked'),
+    each judged against the layer the printout names."""
+    code, out, _ = run_cli("latex", *options, "--format", "markdown")
     note = tmp_path / "note.md"
     note.write_text(out, encoding="utf-8")
-    code, out, err = run_cli("check", "--activation", act, "--file", str(note), "--json")
+    code, out, err = run_cli("check", *options, "--file", str(note), "--json")
     verdicts = {v["source"]: v["status"] for v in json.loads(out)["relations"]}
-    header_lines = [k for k in verdicts if r"\left(x\right) =" in k]
-    assert len(header_lines) == 2, verdicts
+    header_lines = [k for k in verdicts if r"\left(x\right) =" in k or r"\left(u\right) =" in k]
+    assert len(header_lines) == lines, verdicts
     for latex in header_lines:
         want = "holds" if "'" in latex.split("=")[0] else "definition"
         assert verdicts[latex] == want, (latex, verdicts[latex])

@@ -289,11 +289,24 @@ class World:
         """The layer whose activation ``name`` is: the one its own label names
         (σ_2, σ^{(L)}), else the layer of the pre-activation it is applied to."""
         if name not in self.layer_functions:
+            if not any(isinstance(e, sp.Indexed) for e in sp.preorder_traversal(arg)):
+                return self._layer_named(name)  # f(x) of a real variable
             return self._layer_of_argument(arg)
         layer = self.label_layer(self.layer_functions[name])
         if layer is None or not 1 <= layer <= self.network.depth:
             raise NotDefined(f"{name}: layer {self.layer_functions[name]} has no activation")
         return layer
+
+    def _layer_named(self, name: str) -> int:
+        """The first layer whose activation the notation writes ``name`` (f where f and
+        g differ, ReLU in CS231n, Bishop's h); the output layer's otherwise (g)."""
+        n, L = self.notation, self.network.depth
+        for layer in range(1, L + 1):
+            own = n.hidden_activation if n.hidden_activation and layer < L else None
+            own = own or n.activation[min(layer, len(n.activation)) - 1]
+            if _strip_braces(own).replace("mathrm", "").split("^")[0] == name:
+                return layer
+        return L
 
     def function(self, name: str, args: tuple, written: tuple = ()) -> sp.Expr:
         if len(args) != 1:

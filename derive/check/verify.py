@@ -327,7 +327,9 @@ class Checker:
                 and any(isinstance(d, sp.Derivative) and loss(d) for d in prhs.atoms(sp.Derivative))
                 and len(prhs.atoms(sp.Derivative)) == 1
             )
-        if isinstance(plhs, sp.Function) and str(plhs.func) in w.activation_names:
+        if isinstance(plhs, sp.Function) and (
+            str(plhs.func) in w.activation_names or str(plhs.func) in w.layer_functions
+        ):
             return not plhs.has(sp.Indexed)  # f(x) = ...: what the activation is
         if base.startswith("Delta "):
             ds = prhs.atoms(sp.Derivative)
