@@ -1,4 +1,4 @@
-"""Session-wide hooks: the sweep says how many printed combinations it checked."""
+"""Session-wide hooks: the sweep and the self-check say how many combinations they checked."""
 
 from __future__ import annotations
 
@@ -10,4 +10,10 @@ def pytest_terminal_summary(terminalreporter) -> None:
     if sweep is not None and sweep.RAN:
         terminalreporter.write_line(
             f"sweep: {sum(sweep.RAN)} printed combinations checked ({len(sweep.NETWORKS)} networks)"
+        )
+    selfcheck = sys.modules.get("tests.test_selfcheck")
+    if selfcheck is not None and selfcheck.RAN:
+        terminalreporter.write_line(
+            f"selfcheck: {sum(selfcheck.RAN)} printouts read back by derive check "
+            f"({len(selfcheck.COMBOS)} selected of {len(selfcheck._combos())})"
         )

@@ -671,8 +671,11 @@ def _add(terms):
 class _Builder:
     """Parse tree -> SymPy, under one set of settings."""
 
-    def __init__(self, source, layer_bases, functions, words, bare_labels=BARE_LABEL_BASES):
+    def __init__(
+        self, source, layer_bases, functions, words, bare_labels=BARE_LABEL_BASES, numbered=()
+    ):
         self.source = source
+        self.numbered = numbered
         self.layer_bases = layer_bases
         self.bare_labels = bare_labels
         self.functions = functions
@@ -971,6 +974,10 @@ class _Builder:
     # -- names -------------------------------------------------------------------------
 
     def applicable(self, it: _Ident) -> bool:
+        if it.sups and not it.subs and not it.delta and it.name in self.functions:
+            return self.function_label(it) is not None  # f^{(2)}(net_k): layer 2's f
+        if it.subs and not it.sups and not it.delta and it.name in self.numbered:
+            return self.function_number(it) is not None  # \Phi_2(net): layer 2's \Phi
         if it.subs or it.sups or it.delta:
             return False
         if it.kind == "text":
@@ -981,20 +988,44 @@ class _Builder:
             return it.name in self.functions
         return False
 
+    def function_label(self, it: _Ident) -> str | None:
+        """The layer label of a function, ``f^{(2)}``, ``{f^{(l)}}'``; it needs parentheses
+        (``f^2(x)`` is a power)."""
+        if len(it.sups) != 1 or not self._parenthesized(it.sups[0]):
+            return None
+        return self.layer_label(it.sups[0], it.name)
+
+    def function_number(self, it: _Ident) -> str | None:
+        """The layer number of ``\Phi_2``, ``\sigma_{2}``: one digit, nothing else."""
+        if len(it.subs) != 1:
+            return None
+        sub = it.subs[0]
+        atom = None if isinstance(sub, Token) else _single_atom(sub)
+        if atom is not None and not (atom.subs or atom.sups or atom.primes):
+            sub = atom.base
+        if isinstance(sub, Token) and sub.type in ("CHAR", "NUMBER") and str(sub).isdigit():
+            return str(sub)
+        return None
+
     def apply_function(self, it: _Ident, paren: _ParenItem):
         args = [self.build(a) for a in paren.node.args]
+        name = it.name
+        if it.sups:  # f^{(2)}: the function of layer 2
+            name = f"{name}^({self.function_label(it)})"
+        elif it.subs:  # \Phi_2: the function of layer 2
+            name = f"{name}_{self.function_number(it)}"
         if it.primes:
             if len(args) == 1 and isinstance(args[0], (sympy.Symbol, sympy.Indexed)):
                 var = args[0]
-                fn = sympy.Function(it.name)(var)
+                fn = sympy.Function(name)(var)
                 order = var if it.primes == 1 else (var, it.primes)
                 result = sympy.Derivative(fn, order, evaluate=False)
             else:
-                result = sympy.Function(it.name + "'" * it.primes)(*args)
+                result = sympy.Function(name + "'" * it.primes)(*args)
         elif it.name in _BUILTINS and it.kind in ("word", "text"):
             result = self.call_builtin(it.name, _BUILTINS[it.name], args)
         else:
-            result = sympy.Function(it.name)(*args)
+            result = sympy.Function(name)(*args)
         return self.scripted(result, paren.subs, paren.sups, paren.primes)
 
     def call_builtin(self, name, fn, args, base=None):
@@ -1484,6 +1515,7 @@ def parse_latex(
     functions: frozenset[str] | set[str] = FUNCTIONS,
     words: frozenset[str] | set[str] = WORDS,
     bare_labels: frozenset[str] | set[str] = BARE_LABEL_BASES,
+    numbered: frozenset[str] | set[str] = frozenset(),
 ) -> sympy.Expr:
     """Parse one LaTeX expression (one side of a relation) into SymPy.
 
@@ -1491,7 +1523,9 @@ def parse_latex(
     ``W^(1)``). ``functions``: single letters and Greek names applied when
     followed by ``(``. ``words``: letter runs kept whole. ``bare_labels``: names
     whose bare superscript letter or digit is a layer label (``w^l_{jk}``,
-    ``a^{l-1}_k``; the notation's glyphs in textbook notations). Raises
+    ``a^{l-1}_k``; the notation's glyphs in textbook notations). ``numbered``:
+    functions whose digit subscript numbers a layer's function (``\Phi_2(x)`` is
+    ``Function('Phi_2')(x)``, ``{\sigma_2}'(z)`` its derivative). Raises
     ``LatexSyntaxError`` or ``Unsupported``; see the module docstring.
     """
     key = (
@@ -1500,6 +1534,7 @@ def parse_latex(
         frozenset(functions),
         frozenset(words),
         frozenset(bare_labels),
+        frozenset(numbered),
     )
     hit = _RESULTS.get(key)
     if hit is None:

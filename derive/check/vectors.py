@@ -101,10 +101,55 @@ def _matrix_of(f, world):
     return None
 
 
+def _matrix_name(expr, world) -> str | None:
+    """The name of a weight matrix written whole: ``W^{(l)}``, ``\Delta W^{(l)}``."""
+    if not isinstance(expr, sp.Symbol):
+        return None
+    name = expr.name.removeprefix("Delta ")
+    if _kind(sp.Symbol(name), world) == "matrix":
+        return expr.name
+    return None
+
+
+def _is_matrix(expr, world) -> bool:
+    """Is ``expr`` a whole weight matrix, its update or the gradient by it?"""
+    if isinstance(expr, sp.Derivative) and len(expr.variables) == 1:
+        return _matrix_name(expr.variables[0], world) is not None
+    return _matrix_name(expr, world) is not None
+
+
+def matrix_element(expr, row, col, world):
+    """Element (row, col) of a matrix expression: ``∂E/∂W``, ``ΔW``, ``η u vᵀ``."""
+    if _matrix_name(expr, world):
+        return sp.IndexedBase(expr.name)[row, col]
+    if type(expr).__name__ == "transpose" and _matrix_name(expr.args[0], world):
+        return sp.IndexedBase(expr.args[0].name)[col, row]
+    if isinstance(expr, sp.Derivative):
+        (by,) = expr.variables
+        return sp.Derivative(expr.expr, matrix_element(by, row, col, world), evaluate=False)
+    if isinstance(expr, sp.Add):
+        return sp.Add(*[matrix_element(a, row, col, world) for a in expr.args])
+    factors = list(sp.Mul.make_args(expr))
+    rows = [f for f in factors if _kind(f, world) == "vector"]
+    cols = [f for f in factors if type(f).__name__ == "transpose" and _kind(f.args[0], world)]
+    if len(rows) != 1 or len(cols) != 1:
+        raise ValueError(f"{expr} is not an outer product u vᵀ")
+    (u,), (vt,) = rows, cols
+    rest = [f for f in factors if f is not u and f is not vt]
+    if any(has_vectors(f, world) for f in rest):
+        raise ValueError(f"{expr} is not an outer product u vᵀ")
+    return sp.Mul(*rest, element(u, row, world), element(vt.args[0], col, world))
+
+
 def elementwise(plhs, prhs, world):
-    """The relation for element j of its vectors, or None when it has none."""
+    """The relation for element j of its vectors (element (j, k) where the left side is
+    a matrix), or None when it has none."""
     if not (has_vectors(plhs, world) or has_vectors(prhs, world)):
         return None
-    j = sp.Symbol(world.notation.node_letters[0] if world.notation.node_letters else "j")
+    letters = world.notation.node_letters or ("j", "k")
+    j = sp.Symbol(letters[0])
     _LETTERS.clear()  # each relation starts again at k
+    if _is_matrix(plhs, world):
+        k = sp.Symbol(letters[1] if len(letters) > 1 else "k")
+        return matrix_element(plhs, j, k, world), matrix_element(prhs, j, k, world)
     return element(plhs, j, world), element(prhs, j, world)
