@@ -109,6 +109,7 @@ class World:
         # the vocabulary of the notation model: which glyph names which kind
         glyph = lambda g: _strip_braces(g).replace("mathrm", "").split("^")[0]  # noqa: E731
         self.loss_names = {"E", glyph(n.loss_glyph)}
+        self.lr_names.add(glyph(n.lr))  # \mathrm{step\_size}
         self.output_glyphs = {"O", "h"} | {glyph(o) for o in (*n.outputs, *n.vectors)}
         if n.input:
             self.output_glyphs.add(glyph(n.input))
@@ -198,8 +199,10 @@ class World:
             return S.net(self.layer_of_letter(indices[0]))[indices[0]]
         if name == n.target:
             return S.d[indices[0]]
-        if name == "delta" and len(indices) == 2 and (
-            name not in n.local_names or _one_letter(indices)
+        if (
+            name == "delta"
+            and len(indices) == 2
+            and (name not in n.local_names or _one_letter(indices))
         ):  # δ_{jj'}: Kronecker's (note 003's own δ_{ij} joins two layers)
             return sp.KroneckerDelta(*indices)
         if name in self.delta_glyphs and (name not in n.local_names or len(indices) == 1):

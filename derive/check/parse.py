@@ -217,13 +217,14 @@ class _Prod:
 
 
 class _Atom:
-    __slots__ = ("base", "subs", "sups", "primes")
+    __slots__ = ("base", "subs", "sups", "primes", "after_times")
 
     def __init__(self, base):
         self.base = base  # a Token or a node
         self.subs = []
         self.sups = []
         self.primes = 0
+        self.after_times = False  # written after \cdot: not a function's arguments
 
 
 class _Group:
@@ -310,6 +311,8 @@ class _TreeBuilder(Transformer):
         prod = c[0]
         if len(c) == 3 and c[1].type != "MULOP":
             prod.items.append(c[1])
+        if len(c) == 3 and c[1].type == "MULOP" and isinstance(c[-1], _Atom):
+            c[-1].after_times = True  # step_size \cdot (1 - h): a product, not a call
         prod.items.append(c[-1])
         return prod
 
@@ -552,10 +555,11 @@ class _Ident:
 
 
 class _ParenItem:
-    __slots__ = ("node", "subs", "sups", "primes")
+    __slots__ = ("node", "subs", "sups", "primes", "after_times")
 
-    def __init__(self, node, subs, sups, primes):
+    def __init__(self, node, subs, sups, primes, after_times=False):
         self.node, self.subs, self.sups, self.primes = node, subs, sups, primes
+        self.after_times = after_times
 
 
 class _Partial:
@@ -749,12 +753,12 @@ class _Builder:
                     return [self.big_op(sympy.Sum, subs, sups, primes)]
                 return [_Ident(name, "greek", subs, sups, primes)]
             if kind == "TEXT":
-                content = _text_content(base).strip()
+                content = _text_content(base).strip().replace("\\_", "_")  # step\_size
                 if not content:
                     if subs or sups or primes:
                         raise Unsupported("scripts on an empty \\text{}")
                     return []
-                if not _WORD.match(content):
+                if not _WORD.match(content.replace("_", "")):
                     raise Unsupported(f"prose in \\text{{{content}}}")
                 return [_Ident(content, "text", subs, sups, primes)]
             if kind == "PARTIAL":
@@ -788,8 +792,12 @@ class _Builder:
             return self.group_items(base, subs, sups, primes)
         if isinstance(base, _Paren):
             if base.open.type == "LEFT" or base.close.type == "RIGHT":
-                return [self.left_right(base, subs, sups, primes)]
-            return [_ParenItem(base, subs, sups, primes)]
+                item = self.left_right(base, subs, sups, primes)
+            else:
+                item = _ParenItem(base, subs, sups, primes)
+            if isinstance(item, _ParenItem):
+                item.after_times = atom.after_times
+            return [item]
         if isinstance(base, _Frac):
             value = self.frac(base)
             if isinstance(value, _DerivOp):
@@ -900,7 +908,12 @@ class _Builder:
                 nxt.delta = True
                 i += 1
                 continue
-            if isinstance(it, _Ident) and isinstance(nxt, _ParenItem) and self.applicable(it):
+            if (
+                isinstance(it, _Ident)
+                and isinstance(nxt, _ParenItem)
+                and not nxt.after_times
+                and self.applicable(it)
+            ):
                 vals.append(self.apply_function(it, nxt))
                 i += 2
                 continue
@@ -996,7 +1009,7 @@ class _Builder:
         return self.layer_label(it.sups[0], it.name)
 
     def function_number(self, it: _Ident) -> str | None:
-        """The layer number of ``\Phi_2``, ``\sigma_{2}``: one digit, nothing else."""
+        r"""The layer number of ``\Phi_2``, ``\sigma_{2}``: one digit, nothing else."""
         if len(it.subs) != 1:
             return None
         sub = it.subs[0]
@@ -1524,8 +1537,8 @@ def parse_latex(
     followed by ``(``. ``words``: letter runs kept whole. ``bare_labels``: names
     whose bare superscript letter or digit is a layer label (``w^l_{jk}``,
     ``a^{l-1}_k``; the notation's glyphs in textbook notations). ``numbered``:
-    functions whose digit subscript numbers a layer's function (``\Phi_2(x)`` is
-    ``Function('Phi_2')(x)``, ``{\sigma_2}'(z)`` its derivative). Raises
+    functions whose digit subscript numbers a layer's function (``\\Phi_2(x)`` is
+    ``Function('Phi_2')(x)``, ``{\\sigma_2}'(z)`` its derivative). Raises
     ``LatexSyntaxError`` or ``Unsupported``; see the module docstring.
     """
     key = (

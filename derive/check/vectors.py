@@ -102,7 +102,7 @@ def _matrix_of(f, world):
 
 
 def _matrix_name(expr, world) -> str | None:
-    """The name of a weight matrix written whole: ``W^{(l)}``, ``\Delta W^{(l)}``."""
+    r"""The name of a weight matrix written whole: ``W^{(l)}``, ``\Delta W^{(l)}``."""
     if not isinstance(expr, sp.Symbol):
         return None
     name = expr.name.removeprefix("Delta ")

@@ -753,7 +753,7 @@ def _relabel(parsed: sp.Expr, rename: dict) -> sp.Expr:
 
 
 def _labelled_vectors(plhs, prhs, world: World) -> bool:
-    """Does a side name a whole layer by its label (``\delta^{(l)}``, ``O^{(l-1)}``)?"""
+    r"""Does a side name a whole layer by its label (``\delta^{(l)}``, ``O^{(l-1)}``)?"""
     from .vectors import _kind
 
     return any(
