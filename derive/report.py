@@ -168,7 +168,8 @@ def _activation_names(notation: Notation, d: Derivation) -> Notation:
     if d.depth == 2:
         names = (base, "g" if base == "f" else base + "_{2}")
     else:
-        names = tuple(f"{base}^{{({n})}}" for n in range(1, d.depth + 1))
+        label = lambda n: notation.layer_label(n, d.depth) or n  # noqa: E731  (z^2: σ^{(2)})
+        names = tuple(f"{base}^{{({label(n)})}}" for n in range(1, d.depth + 1))
     return replace(notation, activation=names)
 
 

@@ -33,6 +33,8 @@ def _kind(expr, world) -> str:
     """'vector', 'matrix' or '' for a parsed name without indices."""
     if isinstance(expr, sp.Symbol) and expr.name == world.notation.target:
         return "vector"  # y: the targets of the output layer
+    if isinstance(expr, sp.Symbol) and expr.name == world.notation.input:
+        return "vector"  # x: the inputs
     if not isinstance(expr, sp.Symbol) or "^(" not in expr.name:
         return ""
     glyph = expr.name.split("^(")[0]
@@ -78,6 +80,8 @@ def element(expr, idx, world):
             name, transposed = _matrix_of(m, world)
             k = next(world_letters(world))
             rest = sp.Mul(*[f for f in factors if f is not m])
+            if world.notation.book_layout:  # the book's W is (next layer) x (this layer)
+                transposed = not transposed
             entry = sp.IndexedBase(name)[(k, idx) if transposed else (idx, k)]
             return sp.Sum(entry * element(rest, k, world), (k, _LO, _HI))
         return sp.Mul(*[element(f, idx, world) for f in factors])
@@ -119,11 +123,13 @@ def _is_matrix(expr, world) -> bool:
 
 
 def matrix_element(expr, row, col, world):
-    """Element (row, col) of a matrix expression: ``∂E/∂W``, ``ΔW``, ``η u vᵀ``."""
+    """Element (row, col) of a matrix expression: ``∂E/∂W``, ``ΔW``, ``η u vᵀ``; the
+    book's matrices are (next layer) x (this layer), so their element (k, j) is w_{j,k}."""
+    book = world.notation.book_layout
     if _matrix_name(expr, world):
-        return sp.IndexedBase(expr.name)[row, col]
+        return sp.IndexedBase(expr.name)[(col, row) if book else (row, col)]
     if type(expr).__name__ == "transpose" and _matrix_name(expr.args[0], world):
-        return sp.IndexedBase(expr.args[0].name)[col, row]
+        return sp.IndexedBase(expr.args[0].name)[(row, col) if book else (col, row)]
     if isinstance(expr, sp.Derivative):
         (by,) = expr.variables
         return sp.Derivative(expr.expr, matrix_element(by, row, col, world), evaluate=False)

@@ -209,9 +209,7 @@ class NotationLatexPrinter(LatexPrinter):
             if len(set(n.activation)) == 1:
                 return first
             # layers differ: a general layer l has its own f^{(l)}, never layer 1's
-            return (
-                first.replace("(1)", f"({layer})") if "(1)" in first else f"{first}^{{({layer})}}"
-            )
+            return f"{first.split('^{(')[0]}^{{({layer})}}"  # f^{(1)} or σ^{(2)}: f^{(l)}
         name = n.activation[min(layer, len(n.activation)) - 1]
         if n.hidden_activation and layer < self._depth():
             return n.hidden_activation
