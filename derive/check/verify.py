@@ -33,6 +33,7 @@ from .evaluate import Partial, printable_form, values
 from .extract import Relation
 from .meaning import REAL_VARIABLES, NotDefined, World, elementwise, index_layers
 from .parse import BARE_LABEL_BASES, FUNCTIONS, LatexSyntaxError, Unsupported, parse_latex
+from .vectors import BATCH
 from .vectors import elementwise as vector_element
 
 LAYER_BASES = frozenset({"W", "b", "delta", "net", "O", "h"})
@@ -166,6 +167,7 @@ class Checker:
     def parse(self, text: str) -> sp.Expr:
         w = self.world
         glyphs = w.output_glyphs | w.net_glyphs | w.delta_glyphs | w.weight_glyphs | {"b"}
+        glyphs |= {BATCH} if w.delta_sign else set()  # Δ^{(l)}: a batch of δ^{(l)}
         labels = w.notation.layers == "labels"
         return parse_latex(
             text,
