@@ -987,7 +987,7 @@ class _Builder:
     # -- names -------------------------------------------------------------------------
 
     def applicable(self, it: _Ident) -> bool:
-        if it.sups and not it.subs and not it.delta and it.name in self.functions:
+        if it.sups and not it.subs and not it.delta and it.name in self.numbered:
             return self.function_label(it) is not None  # f^{(2)}(net_k): layer 2's f
         if it.subs and not it.sups and not it.delta and it.name in self.numbered:
             return self.function_number(it) is not None  # \Phi_2(net): layer 2's \Phi
@@ -1537,8 +1537,9 @@ def parse_latex(
     followed by ``(``. ``words``: letter runs kept whole. ``bare_labels``: names
     whose bare superscript letter or digit is a layer label (``w^l_{jk}``,
     ``a^{l-1}_k``; the notation's glyphs in textbook notations). ``numbered``:
-    functions whose digit subscript numbers a layer's function (``\\Phi_2(x)`` is
-    ``Function('Phi_2')(x)``, ``{\\sigma_2}'(z)`` its derivative). Raises
+    functions that name a layer's function by a digit subscript or a layer label
+    (``\\Phi_2(x)`` is ``Function('Phi_2')(x)``, ``f^{(2)}(x)`` is
+    ``Function('f^(2)')(x)``, ``{\\sigma_2}'(z)`` a derivative). Raises
     ``LatexSyntaxError`` or ``Unsupported``; see the module docstring.
     """
     key = (
