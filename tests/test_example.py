@@ -286,3 +286,44 @@ def test_a_notation_that_numbers_its_nodes_prints_the_published_names(tmp_path):
     assert code == 0, err
     assert r"\mathrm{net}_{h1} = w_{1} i_{1} + w_{2} i_{2} + b_{h1}" in out
     assert r"w_{5} \leftarrow w_{5} + \Delta w_{5} = 0.4 + " in out and "= 0.35891648\n" in out
+
+
+def _sections(markdown: str) -> dict[str, str]:
+    """Heading -> the text under it, for the ``## `` sections of a Markdown example."""
+    parts = markdown.split("\n## ")[1:]
+    return {p.split("\n", 1)[0]: p.split("\n", 1)[1] for p in parts}
+
+
+@pytest.mark.parametrize(
+    ("notation", "hidden", "output", "hidden_glyph", "output_glyph"),
+    [
+        # Nielsen's input is layer 1: his hidden layer is 2, his output L
+        ("nielsen", "layer 2", "layer L", "a^{2}_{", "a^{L}_{"),
+        ("goodfellow", "layer 1", "layer 2", "h^{(1)}_{", "h^{(2)}_{"),
+        ("doc004", "the hidden layer", "the output layer", "O_{j", "O_{k"),
+    ],
+)
+def test_headings_name_layers_as_the_formulas_under_them_do(
+    notation, hidden, output, hidden_glyph, output_glyph
+):
+    code, out, err = run("example", "--notation", notation, "--format", "markdown")
+    assert code == 0, err
+    sections = _sections(out)
+    forward_hidden = sections[f"Forward pass, {hidden}"]
+    forward_output = sections[f"Forward pass, {output}"]
+    assert hidden_glyph in forward_hidden and output_glyph not in forward_hidden
+    assert output_glyph in forward_output
+    assert f"Error terms of {output}" in sections
+    assert f"Gradients and updates of the weights into {hidden}" in sections
+    _, zh, _ = run("example", "--notation", notation, "--format", "markdown", "--lang", "zh")
+    assert len(_sections(zh)) == len(sections)
+
+
+def test_the_explorable_page_offers_every_preset():
+    from derive.notation import PRESETS
+
+    code, page, err = run("example", "--format", "explore")
+    assert code == 0, err
+    for name in PRESETS:
+        assert f"<option>{name}</option>" in page, name
+        assert f'class="n n-{name}"' in page, name

@@ -109,3 +109,51 @@ def test_the_chain_rule_picture_lights_the_paths_of_one_weight():
     assert nodes == {(0, 0), (1, 0), (2, 0), (2, 1), (3, 0), (3, 1)}
     code, page, _ = run("example", "--format", "html")
     assert page.count('class="edge lit"') == 1 + 2 and page.count('circle class="lit"') == 4
+
+
+def _tikz_label_boxes(tex: str, widths) -> list[tuple]:
+    """Every weight label's box (cm) in a TikZ picture, recomputed here from its
+    ``pos=`` and the drawn edge (node border to node border, radius 0.55 cm)."""
+    import re
+
+    spots = {(s.layer, s.node): s for col in picture.layout(widths, 3.8, 2.3) for s in col}
+    boxes = []
+    pattern = r"\\draw\[gray\] \(n(\d+)x(\d+)\) -- node\[weight,pos=([0-9.]+)\] \{\$(.*?)\$\} \(n(\d+)x(\d+)\)"
+    for la, na, t, text, lb, nb in re.findall(pattern, tex):
+        a, b, t = spots[int(la), int(na)], spots[int(lb), int(nb)], float(t)
+        length = ((b.x - a.x) ** 2 + (b.y - a.y) ** 2) ** 0.5
+        ux, uy = (b.x - a.x) / length, (b.y - a.y) / length
+        sx, sy = a.x + 0.55 * ux, a.y + 0.55 * uy
+        ex, ey = b.x - 0.55 * ux, b.y - 0.55 * uy
+        cx, cy = sx + t * (ex - sx), sy + t * (ey - sy)
+        w, h = 0.13 * len(text) + 0.1, 0.34
+        boxes.append((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
+    return boxes
+
+
+@pytest.mark.parametrize("widths", [(2, 3, 2), (3, 5, 4), (4, 5, 4), (2, 4, 5, 3)])
+def test_no_two_weight_labels_touch(widths):
+    """A label at a crossing or on top of another reads as the wrong weight (the
+    2-3-2 example hid 0.3 under 0.7 when every label sat a third along its edge)."""
+    edges = {
+        (layer, p, q): f"{(-1) ** p * 0.1 * (p + q + 1):.1f}"
+        for layer in range(1, len(widths))
+        for p in range(widths[layer - 1])
+        for q in range(widths[layer])
+    }
+    labels = picture.Labels(
+        node={(layer, n): "x" for layer, w in enumerate(widths) for n in range(w)},
+        value={},
+        delta={},
+        edge=edges,
+        delta_symbol=r"\delta",
+    )
+    boxes = _tikz_label_boxes(picture.draw_tikz(widths, labels), widths)
+    assert len(boxes) == len(edges)
+    gap = 0.05  # cm
+    for i, a in enumerate(boxes):
+        for b in boxes[:i]:
+            apart = (
+                a[2] + gap <= b[0] or b[2] + gap <= a[0] or a[3] + gap <= b[1] or b[3] + gap <= a[1]
+            )
+            assert apart, (a, b)

@@ -21,27 +21,31 @@ from sympy.printing.jscode import JavascriptCodePrinter
 
 from .. import symbols as S
 from ..functions import x as ARG
+from ..notation import PRESETS
 from .worked import NewValue, Worked
 
-NOTATIONS = ("doc004", "nielsen", "rashid", "bishop")
+NOTATIONS = tuple(PRESETS)  # every preset: the page switches between all of them
 
 HOVER = {
     "net": {
-        "en": "the weighted input of node {n} of layer {l}",
-        "zh": "第 {l} 层结点 {n} 的加权输入",
+        "en": "the weighted input of node {n} of {layer}",
+        "zh": "{layer}结点 {n} 的加权输入",
     },
-    "O": {"en": "the output of node {n} of layer {l}", "zh": "第 {l} 层结点 {n} 的输出"},
+    "O": {"en": "the output of node {n} of {layer}", "zh": "{layer}结点 {n} 的输出"},
     "E": {"en": "the error of the network on this example", "zh": "网络在此样本上的误差"},
     "delta": {
-        "en": "δ of node {n} of layer {l}: how the error changes with its weighted input",
-        "zh": "第 {l} 层结点 {n} 的 δ：误差随其加权输入的变化",
+        "en": "δ of node {n} of {layer}: how the error changes with its weighted input",
+        "zh": "{layer}结点 {n} 的 δ：误差随其加权输入的变化",
     },
     "grad": {
-        "en": "the gradient of the error with respect to a weight of layer {l}",
-        "zh": "误差对第 {l} 层某个权重的梯度",
+        "en": "the gradient of the error with respect to a weight into {layer}",
+        "zh": "误差对进入{layer}的某个权重的梯度",
     },
-    "update": {"en": "the change of a weight of layer {l}", "zh": "第 {l} 层某个权重的改变量"},
-    "new": {"en": "a weight of layer {l} after the update", "zh": "更新后第 {l} 层的权重"},
+    "update": {
+        "en": "the change of a weight into {layer}",
+        "zh": "进入{layer}的某个权重的改变量",
+    },
+    "new": {"en": "a weight into {layer} after the update", "zh": "更新后进入{layer}的权重"},
 }
 
 UI = {
@@ -120,7 +124,7 @@ def program(worked: Worked) -> list[str]:
     ]
 
 
-def _hover(line, lang: str) -> str:
+def _hover(line, lang: str, depth: int) -> str:
     key = line.key
     kind = next(k for k in ("net", "delta", "grad", "update", "new", "O", "E") if key.startswith(k))
     layer = int("".join(ch for ch in key if ch.isdigit()) or 0)
@@ -128,14 +132,15 @@ def _hover(line, lang: str) -> str:
     node = ""
     if isinstance(lhs, sp.Indexed) and len(lhs.indices) == 1:
         node = int(lhs.indices[0]) + 1
-    return HOVER[kind][lang].format(n=node, l=layer)
+    from .render import layer_role
+
+    return HOVER[kind][lang].format(n=node, layer=layer_role(layer, depth, lang))
 
 
 def page(worked: Worked, digits: int = 6) -> str:
     """The whole page."""
-    from ..notation import PRESETS
     from ..templating import render_template
-    from .render import TEXT, Printed, _converter
+    from .render import TEXT, Printed, _converter, layer_role
 
     convert = _converter()
     shown = [n for n in NOTATIONS if n in PRESETS]
@@ -147,10 +152,12 @@ def page(worked: Worked, digits: int = 6) -> str:
                 {
                     "path": path_of(line),
                     "section": {
-                        lang: TEXT[section.key][lang].format(layer=section.layer)
+                        lang: TEXT[section.key][lang].format(
+                            layer=layer_role(section.layer, worked.depth, lang)
+                        )
                         for lang in ("en", "zh")
                     },
-                    "hover": {lang: _hover(line, lang) for lang in ("en", "zh")},
+                    "hover": {lang: _hover(line, lang, worked.depth) for lang in ("en", "zh")},
                     "math": {},
                     "flip": [],
                 }

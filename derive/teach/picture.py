@@ -17,8 +17,9 @@ from .. import symbols as S
 
 SHOWN = 7
 """A layer wider than this is drawn as its first three nodes, an ellipsis, its last two."""
-EDGE_LABELS = 6
-"""Edges of a weight layer are labelled only when both its layers are at most this wide."""
+EDGE_LABELS = 20
+"""Edges of a weight layer are labelled only when there are at most this many
+(beyond that their labels cannot all sit apart in the gap between two columns)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,89 @@ def layout(widths: tuple[int, ...], column: float = 190, row: float = 100) -> li
             [Spot(layer, n, 70 + layer * column, 60 + top + k * row) for k, n in enumerate(nodes)]
         )
     return out
+
+
+POSITIONS = tuple(sorted((i / 40 for i in range(5, 36)), key=lambda t: (abs(t - 0.3), t)))
+"""Where along an edge (0 = the sender's border, 1 = the receiver's) a weight's
+label may sit, in order of preference: near the sender, where edges fan apart."""
+
+
+def place_edge_labels(
+    edges: list[tuple[tuple, tuple[float, float], tuple[float, float]]],
+    sizes: dict,
+    radius: float,
+    height: float,
+    obstacles: list[tuple[float, float, float, float]] = (),
+) -> dict:
+    """For each edge ``(key, start, end)`` (node centres), the position along it
+    of its label, chosen so that no two labels overlap and, where it can, no
+    label sits on another edge (at a crossing it would seem to label both).
+
+    ``sizes``: key -> the label's width; ``height``: a label's height; ``radius``:
+    a node's, since a drawn edge runs from border to border; ``obstacles``: boxes
+    (x0, y0, x1, y1) no label may cover, such as the numbers under a node.
+    Greedy, edge by edge: the first position that costs nothing, else the cheapest.
+    """
+    placed: list[tuple[float, float, float, float]] = list(obstacles)
+    segments = [(start, end) for _, start, end in edges]
+    out = {}
+    for key, (ax, ay), (bx, by) in edges:
+        length = ((bx - ax) ** 2 + (by - ay) ** 2) ** 0.5 or 1.0
+        ux, uy = (bx - ax) / length, (by - ay) / length
+        sx, sy = ax + radius * ux, ay + radius * uy  # the drawn segment
+        ex, ey = bx - radius * ux, by - radius * uy
+        w, best = sizes[key], None
+        for t in POSITIONS:
+            cx, cy = sx + t * (ex - sx), sy + t * (ey - sy)
+            # with a margin of half a label's height: labels that touch read as one
+            m = height / 2
+            box = (cx - w / 2 - m, cy - height / 2 - m, cx + w / 2 + m, cy + height / 2 + m)
+            cost = 1000 * sum(_overlap(box, other) for other in placed)  # never overlap first
+            inner = (cx - w / 2, cy - height / 2, cx + w / 2, cy + height / 2)
+            cost += sum(
+                _crosses(inner, p, q) for p, q in segments if (p, q) != ((ax, ay), (bx, by))
+            ) * (w * height)
+            if best is None or cost < best[0]:
+                best = (cost, t, box)
+            if cost == 0:
+                break
+        out[key] = best[1]
+        placed.append(best[2])
+    return out
+
+
+def _under_nodes(spots, labels: Labels, radius: float, line: float, width: float) -> list:
+    """The boxes of the numbers printed under each node (its value, its δ)."""
+    out = []
+    for column in spots:
+        for s in column:
+            lines = bool(labels.value.get((s.layer, s.node))) + bool(
+                labels.delta.get((s.layer, s.node))
+            )
+            if s.node is not None and lines:
+                top = s.y + radius
+                out.append((s.x - width / 2, top, s.x + width / 2, top + lines * line))
+    return out
+
+
+def _overlap(a, b) -> float:
+    dx = min(a[2], b[2]) - max(a[0], b[0])
+    dy = min(a[3], b[3]) - max(a[1], b[1])
+    return dx * dy if dx > 0 and dy > 0 else 0.0
+
+
+def _crosses(box, p, q) -> int:
+    """1 if the segment p-q passes through ``box``."""
+    x0, y0, x1, y1 = box
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    hx, hy = (x1 - x0) / 2, (y1 - y0) / 2
+    # sample the segment: exact enough for a picture
+    for i in range(1, 100):
+        t = i / 100
+        x, y = p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])
+        if abs(x - cx) < hx and abs(y - cy) < hy:
+            return 1
+    return 0
 
 
 @dataclass
@@ -80,7 +164,7 @@ def example_labels(worked, printed) -> Labels:
     widths = worked.numbers.widths
     a = worked.arrays
     node, value, delta, edge = {}, {}, {}, {}
-    few = lambda l: widths[l - 1] <= EDGE_LABELS and widths[l] <= EDGE_LABELS  # noqa: E731
+    few = lambda l: widths[l - 1] * widths[l] <= EDGE_LABELS  # noqa: E731
     for layer, width in enumerate(widths):
         for n in shown_nodes(width):
             if n is None:
@@ -182,7 +266,8 @@ def draw_svg(
         ".network circle{fill:#f4f6fb;stroke:#2c3e66;stroke-width:1.6}"
         ".network text{font:12px 'DejaVu Sans',sans-serif;fill:#1d1d1f}"
         ".network text.value{fill:#2c3e66}.network text.delta{fill:#b03a2e}"
-        ".network text.weight{font-size:11px;fill:#555}"
+        ".network text.weight{font-size:11px;fill:#555;paint-order:stroke;stroke:#fff;"
+        "stroke-width:3px}"
         ".network foreignObject div{text-align:center;font-size:14px;line-height:1}"
         ".network .back{stroke:#b03a2e;stroke-width:1.6;fill:none}"
         ".network line.edge.lit{stroke:#d35400;stroke-width:3}"
@@ -199,22 +284,31 @@ def draw_svg(
                     f'<line class="edge{lit}" x1="{a.x + r:.1f}" y1="{a.y:.1f}" '
                     f'x2="{b.x - r:.1f}" y2="{b.y:.1f}"/>'
                 )
-        for a in spots[layer - 1]:
-            for b in spots[layer]:
-                key = (layer, a.node, b.node)
-                if key not in labels.edge:
-                    continue
-                # at a third of the way from the sender, where edges are apart
-                tx = a.x + r + (b.x - a.x - 2 * r) * 0.3
-                ty = a.y + (b.y - a.y) * 0.3
-                text = labels.edge[key]
-                if text.startswith("-") or text[:1].isdigit():
-                    out.append(
-                        f'<text class="weight" x="{tx:.1f}" y="{ty - 3:.1f}" '
-                        f'text-anchor="middle">{html.escape(text)}</text>'
-                    )
-                else:
-                    out.append(_math(tx, ty - 10, 70, 22, text, "weight"))
+        pairs = [
+            ((layer, a.node, b.node), (a.x, a.y), (b.x, b.y))
+            for a in spots[layer - 1]
+            for b in spots[layer]
+            if (layer, a.node, b.node) in labels.edge
+        ]
+        where = place_edge_labels(
+            pairs,
+            {k: 7.0 * len(labels.edge[k]) + 4 for k, _, _ in pairs},
+            r,
+            13.0,
+            _under_nodes(spots, labels, r, 14.0, 80.0),
+        )
+        for key, (ax, ay), (bx, by) in pairs:
+            t = where[key]
+            tx = ax + r + (bx - ax - 2 * r) * t
+            ty = ay + (by - ay) * t + 4  # the baseline: the text centred on the edge
+            text = labels.edge[key]
+            if text.startswith("-") or text[:1].isdigit():
+                out.append(
+                    f'<text class="weight" x="{tx:.1f}" y="{ty:.1f}" '
+                    f'text-anchor="middle">{html.escape(text)}</text>'
+                )
+            else:
+                out.append(_math(tx, ty - 15, 70, 22, text, "weight"))
     for column in spots:
         for s in column:
             if s.node is None:
@@ -293,22 +387,36 @@ def draw_tikz(widths: tuple[int, ...], labels: Labels) -> str:
             )
             below = []
             if labels.value.get((s.layer, s.node)):
-                below.append(rf"\textcolor{{blue!50!black}}{{{labels.value[s.layer, s.node]}}}")
+                below.append(rf"\textcolor{{blue!50!black}}{{${labels.value[s.layer, s.node]}$}}")
             if labels.delta.get((s.layer, s.node)):
+                # in math: a minus sign, not a hyphen
                 below.append(
-                    rf"\textcolor{{red!60!black}}{{$\delta$ {labels.delta[s.layer, s.node]}}}"
+                    rf"\textcolor{{red!60!black}}{{$\delta\ {labels.delta[s.layer, s.node]}$}}"
                 )
             if below:
                 joined = r" \\ ".join(below)
                 out.append(rf"\node[value,below=0.5mm of {name(s)},align=center] {{{joined}}};")
     for layer in range(1, len(widths)):
-        for a in spots[layer - 1]:
-            for b in spots[layer]:
-                if a.node is None or b.node is None:
-                    continue
-                label = labels.edge.get((layer, a.node, b.node))
-                text = rf" node[weight,pos=0.3] {{${label}$}}" if label else ""
-                out.append(rf"\draw[gray] ({name(a)}) --{text} ({name(b)});")
+        pairs = [
+            ((layer, a.node, b.node), (a.x, a.y), (b.x, b.y))
+            for a in spots[layer - 1]
+            for b in spots[layer]
+            if a.node is not None and b.node is not None
+        ]
+        labelled = [p for p in pairs if labels.edge.get(p[0])]
+        # sizes in cm: \scriptsize digits are about 0.13 cm wide
+        where = place_edge_labels(
+            labelled,
+            {k: 0.13 * len(labels.edge[k]) + 0.1 for k, _, _ in labelled},
+            0.55,
+            0.34,
+            _under_nodes(spots, labels, 0.55, 0.38, 1.9),
+        )
+        for key, _, _ in pairs:
+            a, b = f"n{layer - 1}x{key[1]}", f"n{layer}x{key[2]}"
+            label = labels.edge.get(key)
+            text = rf" node[weight,pos={where[key]}] {{${label}$}}" if label else ""
+            out.append(rf"\draw[gray] ({a}) --{text} ({b});")
     if len(widths) > 2:
         x0, x1 = spots[-1][0].x, spots[1][0].x
         y = max(s.y for col in spots for s in col) + 1.9

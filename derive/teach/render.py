@@ -24,14 +24,20 @@ FORMATS = ("latex", "markdown", "html", "json")
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {"en": "A worked example with numbers", "zh": "带数字的算例"},
-    "forward": {"en": "Forward pass, layer {layer}", "zh": "正向计算，第 {layer} 层"},
+    "forward": {"en": "Forward pass, {layer}", "zh": "正向计算：{layer}"},
     "error": {"en": "The error", "zh": "误差"},
-    "delta": {"en": "Error terms of layer {layer}", "zh": "第 {layer} 层的误差项"},
+    "delta": {"en": "Error terms of {layer}", "zh": "{layer}的误差项"},
     "gradient": {
-        "en": "Gradients and updates of weight layer {layer}",
-        "zh": "第 {layer} 层权重的梯度与更新",
+        "en": "Gradients and updates of the weights into {layer}",
+        "zh": "进入{layer}的权重的梯度与更新",
     },
-    "new": {"en": "New weights of layer {layer}", "zh": "第 {layer} 层的新权重"},
+    "new": {"en": "New weights into {layer}", "zh": "进入{layer}的新权重"},
+    # a layer by the notation's own name for it: its label where layers are
+    # labelled (Nielsen's input is layer 1), else its role
+    "layer_label": {"en": "layer {label}", "zh": "第 {label} 层"},
+    "layer_output": {"en": "the output layer", "zh": "输出层"},
+    "layer_hidden": {"en": "the hidden layer", "zh": "隐藏层"},
+    "layer_hidden_n": {"en": "hidden layer {n}", "zh": "第 {n} 隐藏层"},
     "network": {
         "en": "Network {widths} ({acts}), loss {loss}, learning rate {lr} = {eta}; "
         "notation {notation}; nodes are numbered from 1.",
@@ -58,6 +64,16 @@ TEXT: dict[str, dict[str, str]] = {
 
 def say(key: str, lang: str, **values) -> str:
     return TEXT[key][lang].format(**values)
+
+
+def layer_role(layer: int, depth: int, lang: str) -> str:
+    """A layer of nodes (1 = the first hidden one, ``depth`` the output) by its
+    role, in words every notation agrees with."""
+    if layer == depth:
+        return say("layer_output", lang)
+    if depth == 2:
+        return say("layer_hidden", lang)
+    return say("layer_hidden_n", lang, n=layer)
 
 
 def fmt(value: float, digits: int) -> str:
@@ -291,7 +307,18 @@ class Printed:
         return " ".join(self.parts(line))
 
     def heading(self, section, lang: str) -> str:
-        return say(section.key, lang, layer=section.layer)
+        return say(section.key, lang, layer=self.layer_name(section.layer, lang))
+
+    def layer_name(self, layer: int, lang: str) -> str:
+        """A layer of nodes (1 = the first hidden one) as the notation names it:
+        by its label (``layer 2``, ``layer L`` for Nielsen, whose input is layer 1),
+        else by its role, so that a heading never numbers layers another way than
+        the formulas under it."""
+        depth = self.worked.depth
+        label = self.notation.layer_label(layer, depth)
+        if label is not None:
+            return say("layer_label", lang, label=label)
+        return layer_role(layer, depth, lang)
 
     def preamble(self, lang: str) -> list[tuple[str, str]]:
         """Sentences with inline math: (text, kind) pairs, kind 'text' or 'math'."""
