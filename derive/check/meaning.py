@@ -119,6 +119,13 @@ class World:
         self.activation_names = {"f", "g", "Phi", "phi"} | {
             glyph(a) for a in (*n.activation, n.hidden_activation) if a
         }
+        # a layer's own activation where layers differ (σ_2, σ^{(3)}, σ^{(L)}): name -> label
+        self.layer_functions = {}
+        for a in self.activation_names:
+            for label in [*map(str, range(n.first_layer, n.first_layer + L + 1)), "L"]:
+                if label.isdigit():
+                    self.layer_functions[f"{a}_{label}"] = label
+                self.layer_functions[f"{a}^({label})"] = label
         # a letter the notation uses for a quantity is no free real variable (Nielsen's y, z)
         self.quantity_glyphs = (
             self.output_glyphs | self.net_glyphs | {glyph(n.target)} | self.loss_names
@@ -292,16 +299,25 @@ class World:
             return sp.Symbol(name, real=True)  # the x of f(x) = 1/(1 + e^{-x})
         raise NotDefined(f"symbol {name} is not defined in notation {n.name}")
 
+    def activation_layer(self, name: str, arg: sp.Expr) -> int:
+        """The layer whose activation ``name`` is: the one its own label names
+        (σ_2, σ^{(L)}), else the layer of the pre-activation it is applied to."""
+        if name not in self.layer_functions:
+            return self._layer_of_argument(arg)
+        layer = self.label_layer(self.layer_functions[name])
+        if layer is None or not 1 <= layer <= self.network.depth:
+            raise NotDefined(f"{name}: layer {self.layer_functions[name]} has no activation")
+        return layer
+
     def function(self, name: str, args: tuple, written: tuple = ()) -> sp.Expr:
         if len(args) != 1:
             raise NotDefined(
                 f"{name} with {len(args)} arguments (the notation's functions take one)"
             )
         (arg,) = args
-        if name in self.activation_names or self.labelled_activation(name):
+        if name in self.activation_names or name in self.layer_functions:
             self._check_argument(name, arg, *written)
-            layer = self.labelled_activation(name) or self._layer_of_argument(arg)
-            return S.f(layer)(arg)
+            return S.f(self.activation_layer(name, arg))(arg)
         if name in ("sigmoid", "S", "sigma"):
             return 1 / (1 + sp.exp(-arg))
         if name in ("f", "g", "Phi", "phi"):
@@ -311,21 +327,6 @@ class World:
         if name in ("transpose",):
             return arg
         raise NotDefined(f"function {name}")
-
-    def labelled_activation(self, name: str) -> int | None:
-        """The layer of a labelled activation, ``f^(2)`` (the function of the notation's
-        layer 2) or ``Phi_2`` (of weight layer 2, whatever the notation numbers)."""
-        base, sep, number = name.partition("_")
-        if sep and base in self.activation_names and number.isdigit():
-            layer = int(number)
-        else:
-            base, sep, label = name.partition("^(")
-            if not sep or base not in self.activation_names:
-                return None
-            layer = self.label_layer(label[:-1])
-        if layer is None or not 1 <= layer <= self.network.depth:
-            raise NotDefined(f"{name} names no layer of this network")
-        return layer
 
     def _check_argument(self, name: str, arg: sp.Expr, written: sp.Expr | None = None) -> None:
         """A layer's activation applies to that layer's pre-activation (``f(net_k)``)
@@ -367,15 +368,11 @@ class World:
                 len(expr.variables) == 1
                 and isinstance(inner, sp.Function)
                 and inner.args == (var,)
-                and (
-                    str(inner.func) in self.activation_names
-                    or self.labelled_activation(str(inner.func))
-                )
+                and str(inner.func) in self.activation_names | set(self.layer_functions)
             ):
                 arg = self.translate(var)
                 self._check_argument(f"{inner.func}'", arg, var)
-                layer = self.labelled_activation(str(inner.func))
-                return S.fprime(layer or self._layer_of_argument(arg), arg)
+                return S.fprime(self.activation_layer(str(inner.func), arg), arg)
             if len(expr.variables) != 1:
                 raise NotDefined("higher derivatives")
             a = self.translate(inner)

@@ -40,6 +40,9 @@ written                         SymPy
                                 ``\text``-style words, unsubscripted; any other
                                 letter before ``(`` multiplies: ``x(1-x)``,
                                 ``S_1(1-S_1)``
+``\sigma_{2}(x)``,              ``Function('sigma_2')(x)``, ``Function('f^(3)')(x)``:
+``f^{(3)}(x)``                  a layer's own function, where ``functions`` has
+                                that name (else ``S_1(1-S_1)`` multiplies)
 ``f'(net_k)``                   ``Derivative(f(net_k), net_k)``; ``f'(a+b)`` is
                                 ``Function("f'")(a + b)``
 ``\exp``, ``\ln``, ``\log``,    ``exp``, ``log``, ``log``, ``tanh``, ``Max``,
@@ -675,11 +678,8 @@ def _add(terms):
 class _Builder:
     """Parse tree -> SymPy, under one set of settings."""
 
-    def __init__(
-        self, source, layer_bases, functions, words, bare_labels=BARE_LABEL_BASES, numbered=()
-    ):
+    def __init__(self, source, layer_bases, functions, words, bare_labels=BARE_LABEL_BASES):
         self.source = source
-        self.numbered = numbered
         self.layer_bases = layer_bases
         self.bare_labels = bare_labels
         self.functions = functions
@@ -987,12 +987,10 @@ class _Builder:
     # -- names -------------------------------------------------------------------------
 
     def applicable(self, it: _Ident) -> bool:
-        if it.sups and not it.subs and not it.delta and it.name in self.numbered:
-            return self.function_label(it) is not None  # f^{(2)}(net_k): layer 2's f
-        if it.subs and not it.sups and not it.delta and it.name in self.numbered:
-            return self.function_number(it) is not None  # \Phi_2(net): layer 2's \Phi
-        if it.subs or it.sups or it.delta:
+        if it.delta:
             return False
+        if it.subs or it.sups:  # a layer's own function, σ_2 or f^{(3)}, where it is one
+            return self.function_name(it) in self.functions
         if it.kind == "text":
             return True
         if it.kind == "word":
@@ -1001,32 +999,27 @@ class _Builder:
             return it.name in self.functions
         return False
 
-    def function_label(self, it: _Ident) -> str | None:
-        """The layer label of a function, ``f^{(2)}``, ``{f^{(l)}}'``; it needs parentheses
-        (``f^2(x)`` is a power)."""
-        if len(it.sups) != 1 or not self._parenthesized(it.sups[0]):
+    def function_name(self, it: _Ident) -> str | None:
+        """``sigma_2`` for ``\\sigma_{2}``, ``f^(3)`` for ``f^{(3)}``: the name of a layer's
+        own function (a number as subscript, a parenthesised layer label as
+        superscript); the plain name without scripts; None for other scripts."""
+        if it.subs and it.sups:
             return None
-        return self.layer_label(it.sups[0], it.name)
-
-    def function_number(self, it: _Ident) -> str | None:
-        r"""The layer number of ``\Phi_2``, ``\sigma_{2}``: one digit, nothing else."""
-        if len(it.subs) != 1:
-            return None
-        sub = it.subs[0]
-        atom = None if isinstance(sub, Token) else _single_atom(sub)
-        if atom is not None and not (atom.subs or atom.sups or atom.primes):
-            sub = atom.base
-        if isinstance(sub, Token) and sub.type in ("CHAR", "NUMBER") and str(sub).isdigit():
-            return str(sub)
-        return None
+        if it.subs:
+            kind, val = self.subscript(it.subs[0])
+            if kind != "idx" or len(val) != 1 or not isinstance(val[0], sympy.Integer):
+                return None
+            return f"{it.name}_{val[0]}"
+        if it.sups:
+            if not self._parenthesized(it.sups[0]):
+                return None
+            label = self.layer_label(it.sups[0], it.name)
+            return None if label is None else f"{it.name}^({label})"
+        return it.name
 
     def apply_function(self, it: _Ident, paren: _ParenItem):
         args = [self.build(a) for a in paren.node.args]
-        name = it.name
-        if it.sups:  # f^{(2)}: the function of layer 2
-            name = f"{name}^({self.function_label(it)})"
-        elif it.subs:  # \Phi_2: the function of layer 2
-            name = f"{name}_{self.function_number(it)}"
+        name = self.function_name(it)
         if it.primes:
             if len(args) == 1 and isinstance(args[0], (sympy.Symbol, sympy.Indexed)):
                 var = args[0]
@@ -1035,7 +1028,7 @@ class _Builder:
                 result = sympy.Derivative(fn, order, evaluate=False)
             else:
                 result = sympy.Function(name + "'" * it.primes)(*args)
-        elif it.name in _BUILTINS and it.kind in ("word", "text"):
+        elif it.name in _BUILTINS and it.kind in ("word", "text") and name == it.name:
             result = self.call_builtin(it.name, _BUILTINS[it.name], args)
         else:
             result = sympy.Function(name)(*args)
@@ -1233,10 +1226,11 @@ class _Builder:
             base = atom.base
             if not isinstance(base, Token):
                 return None
-            if atom.primes:  # a primed index letter, as in w_{j'k}
-                if base.type != "LETTERS" or len(base) != 1:
+            if atom.primes:  # a primed index letter, as in w_{j'k} or w_{jk'}
+                if base.type != "LETTERS" or len(base) > 2 or str(base) in self.words:
                     return None
-                out.append(sympy.Symbol(str(base) + "'" * atom.primes))
+                out.extend(sympy.Symbol(c) for c in str(base)[:-1])
+                out.append(sympy.Symbol(str(base)[-1] + "'" * atom.primes))
             elif base.type == "LETTERS" and len(base) <= 2 and str(base) not in self.words:
                 out.extend(sympy.Symbol(c) for c in str(base))
             elif base.type == "NUMBER":
@@ -1528,7 +1522,6 @@ def parse_latex(
     functions: frozenset[str] | set[str] = FUNCTIONS,
     words: frozenset[str] | set[str] = WORDS,
     bare_labels: frozenset[str] | set[str] = BARE_LABEL_BASES,
-    numbered: frozenset[str] | set[str] = frozenset(),
 ) -> sympy.Expr:
     """Parse one LaTeX expression (one side of a relation) into SymPy.
 
@@ -1536,10 +1529,7 @@ def parse_latex(
     ``W^(1)``). ``functions``: single letters and Greek names applied when
     followed by ``(``. ``words``: letter runs kept whole. ``bare_labels``: names
     whose bare superscript letter or digit is a layer label (``w^l_{jk}``,
-    ``a^{l-1}_k``; the notation's glyphs in textbook notations). ``numbered``:
-    functions that name a layer's function by a digit subscript or a layer label
-    (``\\Phi_2(x)`` is ``Function('Phi_2')(x)``, ``f^{(2)}(x)`` is
-    ``Function('f^(2)')(x)``, ``{\\sigma_2}'(z)`` a derivative). Raises
+    ``a^{l-1}_k``; the notation's glyphs in textbook notations). Raises
     ``LatexSyntaxError`` or ``Unsupported``; see the module docstring.
     """
     key = (
@@ -1548,7 +1538,6 @@ def parse_latex(
         frozenset(functions),
         frozenset(words),
         frozenset(bare_labels),
-        frozenset(numbered),
     )
     hit = _RESULTS.get(key)
     if hit is None:

@@ -173,8 +173,7 @@ class Checker:
             text,
             layer_bases=LAYER_BASES | glyphs,
             bare_labels=BARE_LABEL_BASES | (glyphs if labels else frozenset()),
-            functions=FUNCTIONS | w.activation_names,
-            numbered=w.activation_names,
+            functions=FUNCTIONS | w.activation_names | set(w.layer_functions) | _general(w),
         )
 
     def check(self, rel: Relation) -> Verdict:
@@ -726,6 +725,11 @@ def _ground(expr: sp.Expr) -> sp.Expr:
 
 _LABEL = re.compile(r"\^\(([a-z]|L)([+-]\d+)?\)$")
 """A layer label: a general layer (l, or Goodfellow's k), or the last one (L)."""
+
+
+def _general(world: World) -> set[str]:
+    """The activations of a general layer, ``f^{(l)}``, ``f^{(l+1)}`` (Goodfellow's k)."""
+    return {f"{a}^({x}{o})" for a in world.activation_names for x in "lk" for o in ("", "+1", "-1")}
 
 
 def _general_labels(parsed: sp.Expr) -> set[str]:
