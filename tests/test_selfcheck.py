@@ -79,8 +79,12 @@ NOT_YET: dict[str, list[tuple]] = {
     "bishop": [(_ALWAYS, "bias as w_{j0} on x_0 = 1 fails; z_0 and more not read")],
     "goodfellow": [(_ALWAYS, "(\\nabla_{a} J)_i, the batch size I and f^{(l)} not read")],
     "mitchell": [(_ALWAYS, "bias as w_{j0} on x_0 = 1 fails; sigma^{(l)} not read")],
-    "nielsen": [(_ALWAYS, "the batch size J, z partials with j, rows batches not read")],
-    "rumelhart": [(_ALWAYS, "the pattern index p inside sums is not read")],
+    "nielsen": [
+        (
+            lambda hidden, output, loss, depth, bias, fmt: loss == "mse",
+            "the number of outputs J in the mean loss is not read",
+        )
+    ],
 }
 
 
