@@ -53,6 +53,15 @@ def loss_of(loss: Loss, depth: int) -> sp.Expr:
     return total / S.width(depth) if loss.mean else total
 
 
+def _squares(weight: sp.IndexedBase) -> sp.Expr:
+    """Σ_p Σ_q W_{pq}², over fresh dummies."""
+    layer = S.layer_of(weight)
+    p = sp.Symbol(f"{S.index(layer - 1)}'{next(_fresh)}")
+    q = sp.Symbol(f"{S.index(layer)}'{next(_fresh)}")
+    rows, cols = S.width(layer - 1) - 1, S.width(layer) - 1
+    return sp.Sum(sp.Sum(weight[p, q] ** 2, (q, 0, cols)), (p, 0, rows))
+
+
 class NotDefined(ValueError):
     """A symbol or construct the notation does not give a meaning to."""
 
@@ -95,6 +104,8 @@ class World:
         self.letters.setdefault("m", L)
         n = self.notation
         self.lr_names = {_strip_braces(n.lr), "eta", "alpha"}
+        decay = _strip_braces(n.conventions.weight_decay).replace("mathrm", "")
+        self.decay_names = {"lambda"} | ({decay} if decay else set())
         self.output_names = {o for o in (*n.outputs, *n.vectors)}
         names = [_layer_name(_strip_braces(w)) for w in n.weights]
         # a name used for every layer (the book's W) is told apart by its indices
@@ -283,6 +294,8 @@ class World:
             return S.E
         if name in self.lr_names:
             return S.eta
+        if name in self.decay_names:
+            return S.lam
         if self.network.scalar_output and name == "net":
             return S.net(L)[0]  # note 003's one output node
         if self.network.scalar_output and name in (n.outputs[-1], n.target):
@@ -297,17 +310,32 @@ class World:
             return sym  # an index
         if name in REAL_VARIABLES and name not in self.quantity_glyphs:
             return sp.Symbol(name, real=True)  # the x of f(x) = 1/(1 + e^{-x})
+        if name == "pi":
+            return sp.pi  # GELU's derivative: e^{-x^2/2} / sqrt(2 pi)
         raise NotDefined(f"symbol {name} is not defined in notation {n.name}")
 
     def activation_layer(self, name: str, arg: sp.Expr) -> int:
         """The layer whose activation ``name`` is: the one its own label names
         (σ_2, σ^{(L)}), else the layer of the pre-activation it is applied to."""
         if name not in self.layer_functions:
+            if not any(isinstance(e, sp.Indexed) for e in sp.preorder_traversal(arg)):
+                return self._layer_named(name)  # f(x) of a real variable
             return self._layer_of_argument(arg)
         layer = self.label_layer(self.layer_functions[name])
         if layer is None or not 1 <= layer <= self.network.depth:
             raise NotDefined(f"{name}: layer {self.layer_functions[name]} has no activation")
         return layer
+
+    def _layer_named(self, name: str) -> int:
+        """The first layer whose activation the notation writes ``name`` (f where f and
+        g differ, ReLU in CS231n, Bishop's h); the output layer's otherwise (g)."""
+        n, L = self.notation, self.network.depth
+        for layer in range(1, L + 1):
+            own = n.hidden_activation if n.hidden_activation and layer < L else None
+            own = own or n.activation[min(layer, len(n.activation)) - 1]
+            if _strip_braces(own).replace("mathrm", "").split("^")[0] == name:
+                return layer
+        return L
 
     def function(self, name: str, args: tuple, written: tuple = ()) -> sp.Expr:
         if len(args) != 1:
@@ -315,6 +343,8 @@ class World:
                 f"{name} with {len(args)} arguments (the notation's functions take one)"
             )
         (arg,) = args
+        if name in self.decay_names:  # \mathrm{reg} \cdot (...): a product, read as a call
+            return S.lam * arg
         if name in self.activation_names or name in self.layer_functions:
             self._check_argument(name, arg, *written)
             return S.f(self.activation_layer(name, arg))(arg)
@@ -383,25 +413,10 @@ class World:
             )
             return self.partial(a, b)
         if isinstance(expr, sp.Sum):
-            (dummy, lo, hi), *more = expr.limits
-            if more:
-                raise NotDefined("multiple sums")
             body = self.translate(expr.function)
-            fresh = sp.Symbol(f"{dummy.name}'{next(_fresh)}")
-            body = body.xreplace({dummy: fresh})
-            layers = index_layers(body, fresh, self.network.depth) or {self.layer_of_letter(dummy)}
-            layer = max(layers)
-            if str(lo) == "_lo" or not (lo.free_symbols or hi.free_symbols):
-                # the layer's nodes; where the indices disagree (a slip), the nodes all share
-                lo, hi = sp.Integer(0), sp.Min(*[S.width(n) for n in layers]) - 1
-            else:
-                lo, hi = self.translate(lo), self.translate(hi)
-                whole = lo == 1 and hi in {S.width(n) for n in layers}  # \sum_{k=1}^{K}
-                if whole or self.notation.conventions.index_base == 1:
-                    lo, hi = lo - 1, hi - 1  # nodes counted from 1
-            if self.network.scalar_output and layer == self.network.depth:
-                return body.xreplace({fresh: 0})
-            return sp.Sum(body, (fresh, lo, hi))
+            for limit in expr.limits:  # \sum_{j} \sum_{k} w_{jk}^2: innermost first
+                body = self._sum(body, *limit)
+            return body
         if isinstance(expr, sp.MatrixBase):
             raise NotDefined("matrices are not checked element by element yet")
         if isinstance(expr, sp.Function) and type(expr).__name__ == "hadamard":
@@ -415,6 +430,24 @@ class World:
         if not expr.args:
             return expr
         return expr.func(*[self.translate(a) for a in expr.args])
+
+    def _sum(self, body: sp.Expr, dummy, lo, hi) -> sp.Expr:
+        """The sum over ``dummy`` of ``body`` (already translated), over its layer's nodes."""
+        fresh = sp.Symbol(f"{dummy.name}'{next(_fresh)}")
+        body = body.xreplace({dummy: fresh})
+        layers = index_layers(body, fresh, self.network.depth) or {self.layer_of_letter(dummy)}
+        layer = max(layers)
+        if str(lo) == "_lo" or not (lo.free_symbols or hi.free_symbols):
+            # the layer's nodes; where the indices disagree (a slip), the nodes all share
+            lo, hi = sp.Integer(0), sp.Min(*[S.width(n) for n in layers]) - 1
+        else:
+            lo, hi = self.translate(lo), self.translate(hi)
+            whole = lo == 1 and hi in {S.width(n) for n in layers}  # \sum_{k=1}^{K}
+            if whole or self.notation.conventions.index_base == 1:
+                lo, hi = lo - 1, hi - 1  # nodes counted from 1
+        if self.network.scalar_output and layer == self.network.depth:
+            return body.xreplace({fresh: 0})
+        return sp.Sum(body, (fresh, lo, hi))
 
     # -- calculus from the definitions ------------------------------------------------
 
@@ -452,12 +485,15 @@ class World:
     def loss(self) -> sp.Expr:
         """E from the loss's row of the table (built once per world)."""
         if "loss" not in self._partials:
-            expr = loss_of(self.network.loss, self.network.depth)
+            L = self.network.depth
+            expr = loss_of(self.network.loss, L)
             if self.network.scalar_output:
                 expr = expr.replace(
                     lambda e: isinstance(e, sp.Sum),
                     lambda e: e.function.xreplace({e.limits[0][0]: 0}),
                 )
+            if self.network.weight_decay:  # (λ/2) Σ w² over every weight, from the model
+                expr += S.lam / 2 * sum(_squares(S.W(n)) for n in range(1, L + 1))
             self._partials["loss"] = expr
         return self._partials["loss"]
 

@@ -127,6 +127,7 @@ _BUILTINS = {
     "tan": sympy.tan,
     "max": sympy.Max,
     "min": sympy.Min,
+    "erf": sympy.erf,
 }
 
 _GREEK_UNICODE = dict(

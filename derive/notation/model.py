@@ -390,6 +390,7 @@ def network_for(notation: Notation, **options):
         options.setdefault("output_activation", notation.output_activation_default)
     options.setdefault("loss", notation.loss)
     options.setdefault("scalar_output", notation.scalar_output)
+    options.setdefault("weight_decay", bool(notation.conventions.weight_decay))
     if notation.bias_default:
         options.setdefault("bias", True)
     if notation.widths_default:
