@@ -168,6 +168,9 @@ _HI = sympy.Symbol("_hi")
 _TRANSPOSE = sympy.Function("transpose")
 _HADAMARD = sympy.Function("hadamard")
 _NABLA = sympy.Function("nabla")
+_NORM = sympy.Function("norm")
+"""``\\| v \\|``: the Euclidean norm of a whole-layer vector (check/vectors.py); of a
+scalar, its absolute value."""
 
 _CJK = re.compile(
     r"[\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
@@ -852,13 +855,15 @@ class _Builder:
             ("\\lbrace", "\\rbrace"),
             ("\\langle", "\\rangle"),
         }
-        bars = {"|", "\\|", "\\lvert", "\\rvert", "\\lVert", "\\rVert"}
+        bars = {"|", "\\|", "\\lvert", "\\rvert", "\\lVert", "\\rVert", "\u2016", "\u2225"}
         if (left, right) in pairs:
             return _ParenItem(paren, subs, sups, primes)
         if left in bars and right in bars:
             if len(paren.args) != 1:
                 raise Unsupported("a list inside |…|")
-            return self.scripted(sympy.Abs(self.build(paren.args[0])), subs, sups, primes)
+            norm = {left, right} <= {"\\|", "\\lVert", "\\rVert", "\u2016", "\u2225"}
+            value = self.build(paren.args[0])
+            return self.scripted(_NORM(value) if norm else sympy.Abs(value), subs, sups, primes)
         if left == "." or right == ".":
             raise Unsupported(f"one-sided delimiters '\\left{left} … \\right{right}'")
         where, col = _where(self.source, paren.close.start_pos)
@@ -1031,6 +1036,8 @@ class _Builder:
         sup = it.sups[0] if it.sups else None
         label = power = None
         transpose = False
+        if sup is not None and it.name in self.layer_bases:
+            sup, transpose = _label_then_transpose(sup)  # W^{(k)\top}, Goodfellow's
         if sup is not None:
             if self.is_transpose(sup):
                 transpose = True
@@ -1246,7 +1253,11 @@ class _Builder:
             variables.append((self.sum_var(sub), _LO))
         else:
             for g in sub.items:
-                if isinstance(g, _Rel):
+                if isinstance(g, _Rel) and str(g.op) in ("\\in", "\u2208"):
+                    # k \in outputs, j \in Downstream(h), k \in K: a fully connected
+                    # layer's every unit, which the index's own layer already says
+                    variables.append((self.sum_var(g.lhs), _LO))
+                elif isinstance(g, _Rel):
                     if str(g.op) != "=":
                         raise Unsupported(f"a {name} over a condition {str(g.op)!r}")
                     variables.append((self.sum_var(g.lhs), self.build(g.rhs)))
@@ -1380,6 +1391,39 @@ class _Builder:
         raise Unsupported("a cases condition that is not a relation or 'otherwise'")
 
 
+_BARE_NORM_BAR = re.compile(r"(?<!\\left)(?<!\\right)(?<!\\left )(?<!\\right )\\\|")
+
+
+def _pair_norm_bars(s: str) -> str:
+    """``\\| v \\|`` (Nielsen's ``\\|y - a^L\\|^2``): bare double bars, which
+    open and close alike, become an opening ``‖`` and a closing ``∥`` for the
+    grammar, in pairs, two characters for two, so columns stay right."""
+    bars = [m.start() for m in _BARE_NORM_BAR.finditer(s)]
+    if not bars or len(bars) % 2:
+        return s
+    out = list(s)
+    for n, at in enumerate(bars):
+        out[at : at + 2] = ["\u2016", " "] if n % 2 == 0 else [" ", "\u2225"]
+    return "".join(out)
+
+
+def _label_then_transpose(sup):
+    """``{(k)\top}`` -> (``{(k)}``, True): a layer label and a transpose in one
+    superscript; anything else unchanged, with False."""
+    if not (isinstance(sup, _Group) and len(sup.items) == 1 and isinstance(sup.items[0], _Prod)):
+        return sup, False
+    items = sup.items[0].items
+    last = items[-1] if len(items) > 1 else None
+    if (
+        isinstance(last, _Atom)
+        and not (last.subs or last.sups or last.primes)
+        and isinstance(last.base, Token)
+        and str(last.base) in ("T", "\\top", "\\intercal")
+    ):
+        return _Group([_Prod(items[:-1])], sup.pos), True
+    return sup, False
+
+
 def _single_atom(arg):
     """The one atom of a group like {x_1}, or None."""
     if isinstance(arg, _Group) and len(arg.items) == 1:
@@ -1507,8 +1551,9 @@ def parse_latex(
             if not s.strip():
                 raise LatexSyntaxError("column 1: expected an expression, found nothing", 1)
             check_text(s)
-            tree = _tree(s)
-            hit = _Builder(s, *key[1:]).build(tree)
+            source = _pair_norm_bars(s)
+            tree = _tree(source)
+            hit = _Builder(source, *key[1:]).build(tree)
             check_expr(hit)
         except (LatexSyntaxError, Unsupported, TooCostly) as exc:
             hit = exc

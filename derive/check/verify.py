@@ -241,6 +241,7 @@ class Checker:
                 return v
             if element is not None:
                 plhs, prhs = element
+        plhs, prhs = _scalar_norms(plhs), _scalar_norms(prhs)
         if all(isinstance(p, sp.Symbol) and _is_index(p) for p in (plhs, prhs)):
             v.how = f"a condition on indices ({plhs} = {prhs}), not a claim"
             return v
@@ -658,6 +659,13 @@ def _with_loss(expr: sp.Expr, loss: sp.Expr) -> sp.Expr:
     masks = {p: sp.Dummy() for p in expr.atoms(Partial)}
     out = expr.xreplace(masks).xreplace({S.E: loss})
     return out.xreplace({m: p for p, m in masks.items()}) if masks else out
+
+
+def _scalar_norms(expr):
+    """A norm left after reading whole-layer vectors is of a scalar: its absolute value."""
+    if not isinstance(expr, sp.Basic):
+        return expr
+    return expr.replace(lambda e: type(e).__name__ == "norm", lambda e: sp.Abs(e.args[0]))
 
 
 def _shift_column(err: LatexSyntaxError, offset: int) -> str:

@@ -1,0 +1,61 @@
+"""Syntax textbooks use that the checker reads: a sum over a set (``k \\in
+\\text{outputs}``), a layer label and a transpose in one superscript
+(Goodfellow's ``W^{(k)\\top}``), and norms (Nielsen's ``\\|y - a^L\\|^2``).
+
+Each is checked both ways: the true equation holds (or is the notation's
+definition) and a slip in it fails, so reading the syntax never turns a wrong
+equation into a right one.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from derive.check.extract import Relation
+from derive.check.parse import LatexSyntaxError, parse_latex
+from derive.check.verify import Checker
+from derive.notation import PRESETS
+
+
+def verdict(notation: str, lhs: str, rhs: str):
+    return Checker(PRESETS[notation]).check(Relation(1, lhs, "=", rhs, f"{lhs} = {rhs}"))
+
+
+@pytest.mark.parametrize("over", [r"k \in \text{outputs}", r"k \in Downstream(j)", "k ∈ K"])
+def test_a_sum_over_a_set_runs_over_the_index_layer(over):
+    true = verdict("bishop", r"\delta_j", rf"h'(a_j) \sum_{{{over}}} w_{{kj}} \delta_k")
+    slip = verdict("bishop", r"\delta_j", rf"h'(a_j) \sum_{{{over}}} w_{{jk}} \delta_k")
+    assert (true.status, slip.status) == ("holds", "fails"), (true.how, slip.how)
+
+
+def test_a_layer_label_and_a_transpose_in_one_superscript():
+    lhs = r"\nabla_{h^{(1)}} J"
+    true = verdict("goodfellow", lhs, r"W^{(2)\top} \nabla_{a^{(2)}} J")
+    also = verdict("goodfellow", lhs, r"W^{(2)T} \nabla_{a^{(2)}} J")
+    slip = verdict("goodfellow", lhs, r"W^{(2)} \nabla_{a^{(2)}} J")
+    assert (true.status, also.status, slip.status) == ("holds", "holds", "fails")
+
+
+@pytest.mark.parametrize(
+    "norm",
+    [r"\|y-a^L\|^2", r"\left\| y - a^L \right\|^2", r"\lVert y - a^L \rVert^2"],
+)
+def test_a_norm_of_a_layer_vector_sums_its_squares(norm):
+    true = verdict("nielsen", "C", rf"\frac{{1}}{{2}} {norm}")
+    slip = verdict("nielsen", "C", norm)  # without the 1/2
+    assert true.status in ("definition", "holds"), true.how
+    assert slip.status == "fails", slip.how
+
+
+def test_a_norm_of_a_scalar_is_its_absolute_value():
+    true = verdict("doc004", "E", r"\frac{1}{2} \sum_k \left\| d_k - O_k \right\|^2")
+    slip = verdict("doc004", "E", r"\sum_k \left\| d_k - O_k \right\|^2")
+    assert true.status in ("definition", "holds") and slip.status == "fails"
+
+
+def test_columns_stay_right_after_bare_norm_bars():
+    """Bars are rewritten two characters for two: an error after them names its own column."""
+    text = r"\|y\| + )"
+    with pytest.raises(LatexSyntaxError) as err:
+        parse_latex(text)
+    assert f"column {text.index(')') + 1}" in str(err.value)
