@@ -687,7 +687,7 @@ class _Builder:
         if isinstance(node, _Prod):
             return self.product(self.items(node.items))
         if isinstance(node, _Add):
-            return _add([self.build(n) if s > 0 else _neg(self.build(n)) for s, n in node.terms])
+            return _add(self.terms(node.terms))
         if isinstance(node, _Neg):
             return _neg(self.build(node.arg))
         if isinstance(node, _Chain):
@@ -701,6 +701,24 @@ class _Builder:
             raise Unsupported("an empty entry")
         # a bare argument (Token or group) used as an expression
         return self.arg_value(node)
+
+    def terms(self, terms) -> list:
+        """The terms of a sum; ``\\sum_k -x_k y`` is ``Σ_k (-x_k y)``, as written in
+        textbooks (Mitchell's ``\\sum_{k} -\\delta_k w_{kh}``), not ``(Σ_k) - x_k y``."""
+        out, i = [], 0
+        while i < len(terms):
+            sign, node = terms[i]
+            if i + 1 < len(terms) and terms[i + 1][0] < 0 and _ends_in_sum(node):
+                resolved = self.items(node.items)
+                if resolved and isinstance(resolved[-1], _SumOp):
+                    body = _Value(_neg(self.build(terms[i + 1][1])))
+                    value = self.product([*resolved, body])
+                    out.append(value if sign > 0 else _neg(value))
+                    i += 2
+                    continue
+            out.append(self.build(node) if sign > 0 else _neg(self.build(node)))
+            i += 1
+        return out
 
     def arg_value(self, arg):
         """The value of a script or \\frac argument: a Token or a _Group."""
@@ -1392,6 +1410,19 @@ class _Builder:
 
 
 _BARE_NORM_BAR = re.compile(r"(?<!\\left)(?<!\\right)(?<!\\left )(?<!\\right )\\\|")
+
+
+def _ends_in_sum(node) -> bool:
+    """A product whose last atom is a bare \\sum or \\prod (its body follows a minus)."""
+    if not (isinstance(node, _Prod) and node.items):
+        return False
+    last = node.items[-1]
+    return (
+        isinstance(last, _Atom)
+        and isinstance(last.base, Token)
+        and last.base.type == "BIGOP"
+        and not last.primes
+    )
 
 
 def _pair_norm_bars(s: str) -> str:

@@ -10,6 +10,7 @@ equation into a right one.
 from __future__ import annotations
 
 import pytest
+import sympy
 
 from derive.check.extract import Relation
 from derive.check.parse import LatexSyntaxError, parse_latex
@@ -59,3 +60,13 @@ def test_columns_stay_right_after_bare_norm_bars():
     with pytest.raises(LatexSyntaxError) as err:
         parse_latex(text)
     assert f"column {text.index(')') + 1}" in str(err.value)
+
+
+def test_a_minus_after_a_sum_belongs_to_its_body():
+    """Mitchell writes ``\\sum_{k} -\\delta_k w_{kh}``: the sum of the negated terms."""
+    lhs = r"\frac{\partial E_d}{\partial net_h}"
+    true = verdict("mitchell", lhs, r"\sum_{k \in Downstream(h)} -\delta_k w_{kh} o_h (1 - o_h)")
+    slip = verdict("mitchell", lhs, r"\sum_{k \in Downstream(h)} \delta_k w_{kh} o_h (1 - o_h)")
+    assert (true.status, slip.status) == ("holds", "fails"), (true.how, slip.how)
+    parsed = parse_latex(r"\sum_{k} - a_k + b")
+    assert parsed.has(sympy.Sum) and not parsed.func == sympy.Sum  # b stays outside the sum
