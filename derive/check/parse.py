@@ -994,7 +994,9 @@ class _Builder:
     # -- names -------------------------------------------------------------------------
 
     def applicable(self, it: _Ident) -> bool:
-        if it.subs or it.sups or it.delta:
+        if it.subs and not (it.kind in ("letter", "greek") and _unit_subscript(it.subs[0])):
+            return False
+        if it.sups or it.delta:
             return False
         if it.kind == "text":
             return True
@@ -1006,6 +1008,10 @@ class _Builder:
 
     def apply_function(self, it: _Ident, paren: _ParenItem):
         args = [self.build(a) for a in paren.node.args]
+        if it.subs:  # Rumelhart's f_j(net_{pj}): the function of unit j, at unit j's net
+            unit = sympy.Symbol(_unit_subscript(it.subs[0]))
+            if not any(unit in a.free_symbols for a in args):
+                raise Unsupported(f"{it.name}_{unit} applied to a quantity of another unit")
         if it.primes:
             if len(args) == 1 and isinstance(args[0], (sympy.Symbol, sympy.Indexed)):
                 var = args[0]
@@ -1410,6 +1416,18 @@ class _Builder:
 
 
 _BARE_NORM_BAR = re.compile(r"(?<!\\left)(?<!\\right)(?<!\\left )(?<!\\right )\\\|")
+
+
+def _unit_subscript(sub) -> str | None:
+    """The letter of a one-letter lower-case subscript (``f_j``: unit j), else None."""
+    if isinstance(sub, Token) and sub.type == "CHAR" and sub.isalpha() and sub.islower():
+        return str(sub)
+    atom = _single_atom(sub)
+    if atom is not None and not (atom.subs or atom.sups or atom.primes):
+        base = atom.base
+        if isinstance(base, Token) and base.type in ("CHAR", "LETTERS") and len(base) == 1:
+            return str(base) if str(base).isalpha() and str(base).islower() else None
+    return None
 
 
 def _ends_in_sum(node) -> bool:

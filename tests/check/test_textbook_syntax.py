@@ -70,3 +70,13 @@ def test_a_minus_after_a_sum_belongs_to_its_body():
     assert (true.status, slip.status) == ("holds", "fails"), (true.how, slip.how)
     parsed = parse_latex(r"\sum_{k} - a_k + b")
     assert parsed.has(sympy.Sum) and not parsed.func == sympy.Sum  # b stays outside the sum
+
+
+def test_a_function_with_its_units_subscript_is_applied():
+    """Rumelhart's ``f_j(net_{pj})`` and ``f'_j(net_{pj})``: the function of unit j."""
+    true = verdict("rumelhart", r"\delta_{pj}", r"f'_j(net_{pj}) \sum_k \delta_{pk} w_{kj}")
+    slip = verdict("rumelhart", r"\delta_{pj}", r"f'_j(net_{pj}) \sum_k \delta_{pk} w_{jk}")
+    definition = verdict("rumelhart", r"o_{pj}", r"f_j(net_{pj})")
+    assert (true.status, slip.status, definition.status) == ("holds", "fails", "definition")
+    other = verdict("rumelhart", r"\delta_{pj}", r"f'_k(net_{pj}) \sum_k \delta_{pk} w_{kj}")
+    assert other.status == "not checked" and "another unit" in other.how
