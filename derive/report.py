@@ -160,12 +160,16 @@ def _sections(d: Derivation) -> dict[str, tuple[str, ...]]:
 
 def _activation_names(notation: Notation, d: Derivation) -> Notation:
     """One name for one activation everywhere (the notes' f); distinct names
-    when layers differ (f and g for two layers, f^{(l)} for more)."""
+    when layers differ (f and g for two layers, f^{(l)} for more; where the
+    notation labels its layers, the label: Nielsen's σ^{(L)}(z^L))."""
     acts = d.network.activations
     if len({a.name for a in acts}) == 1 or len(set(notation.activation)) == len(acts):
         return notation  # one activation, or the notation names each layer's own
     base = notation.activation[0]
-    if d.depth == 2:
+    if notation.layers == "labels":  # the layer's own label: σ^{(2)}(z^2), σ^{(L)}(z^L)
+        labels = [notation.layer_label(n, d.depth) for n in range(1, d.depth + 1)]
+        names = tuple(f"{base}^{{({label})}}" for label in labels)
+    elif d.depth == 2:
         names = (base, "g" if base == "f" else base + "_{2}")
     else:
         names = tuple(f"{base}^{{({n})}}" for n in range(1, d.depth + 1))

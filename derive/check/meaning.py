@@ -104,6 +104,13 @@ class World:
         self.activation_names = {"f", "g", "Phi", "phi"} | {
             glyph(a) for a in (*n.activation, n.hidden_activation) if a
         }
+        # a layer's own activation where layers differ (σ_2, σ^{(3)}, σ^{(L)}): name -> label
+        self.layer_functions = {}
+        for a in self.activation_names:
+            for label in [*map(str, range(n.first_layer, n.first_layer + L + 1)), "L"]:
+                if label.isdigit():
+                    self.layer_functions[f"{a}_{label}"] = label
+                self.layer_functions[f"{a}^({label})"] = label
         # a letter the notation uses for a quantity is no free real variable (Nielsen's y, z)
         self.quantity_glyphs = (
             self.output_glyphs | self.net_glyphs | {glyph(n.target)} | self.loss_names
@@ -267,16 +274,25 @@ class World:
             return sp.Symbol(name, real=True)  # the x of f(x) = 1/(1 + e^{-x})
         raise NotDefined(f"symbol {name} is not defined in notation {n.name}")
 
+    def activation_layer(self, name: str, arg: sp.Expr) -> int:
+        """The layer whose activation ``name`` is: the one its own label names
+        (σ_2, σ^{(L)}), else the layer of the pre-activation it is applied to."""
+        if name not in self.layer_functions:
+            return self._layer_of_argument(arg)
+        layer = self.label_layer(self.layer_functions[name])
+        if layer is None or not 1 <= layer <= self.network.depth:
+            raise NotDefined(f"{name}: layer {self.layer_functions[name]} has no activation")
+        return layer
+
     def function(self, name: str, args: tuple, written: tuple = ()) -> sp.Expr:
         if len(args) != 1:
             raise NotDefined(
                 f"{name} with {len(args)} arguments (the notation's functions take one)"
             )
         (arg,) = args
-        if name in self.activation_names:
+        if name in self.activation_names or name in self.layer_functions:
             self._check_argument(name, arg, *written)
-            layer = self._layer_of_argument(arg)
-            return S.f(layer)(arg)
+            return S.f(self.activation_layer(name, arg))(arg)
         if name in ("sigmoid", "S", "sigma"):
             return 1 / (1 + sp.exp(-arg))
         if name in ("f", "g", "Phi", "phi"):
@@ -327,11 +343,11 @@ class World:
                 len(expr.variables) == 1
                 and isinstance(inner, sp.Function)
                 and inner.args == (var,)
-                and str(inner.func) in self.activation_names
+                and str(inner.func) in self.activation_names | set(self.layer_functions)
             ):
                 arg = self.translate(var)
                 self._check_argument(f"{inner.func}'", arg, var)
-                return S.fprime(self._layer_of_argument(arg), arg)
+                return S.fprime(self.activation_layer(str(inner.func), arg), arg)
             if len(expr.variables) != 1:
                 raise NotDefined("higher derivatives")
             a = self.translate(inner)

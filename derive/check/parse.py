@@ -40,6 +40,9 @@ written                         SymPy
                                 ``\text``-style words, unsubscripted; any other
                                 letter before ``(`` multiplies: ``x(1-x)``,
                                 ``S_1(1-S_1)``
+``\sigma_{2}(x)``,              ``Function('sigma_2')(x)``, ``Function('f^(3)')(x)``:
+``f^{(3)}(x)``                  a layer's own function, where ``functions`` has
+                                that name (else ``S_1(1-S_1)`` multiplies)
 ``f'(net_k)``                   ``Derivative(f(net_k), net_k)``; ``f'(a+b)`` is
                                 ``Function("f'")(a + b)``
 ``\exp``, ``\ln``, ``\log``,    ``exp``, ``log``, ``log``, ``tanh``, ``Max``,
@@ -994,10 +997,12 @@ class _Builder:
     # -- names -------------------------------------------------------------------------
 
     def applicable(self, it: _Ident) -> bool:
-        if it.subs and not (it.kind in ("letter", "greek") and _unit_subscript(it.subs[0])):
+        if it.delta:
             return False
-        if it.sups or it.delta:
-            return False
+        if self.unit_function(it):
+            return True
+        if it.subs or it.sups:  # a layer's own function, σ_2 or f^{(3)}, where it is one
+            return self.function_name(it) in self.functions
         if it.kind == "text":
             return True
         if it.kind == "word":
@@ -1006,24 +1011,55 @@ class _Builder:
             return it.name in self.functions
         return False
 
+    def unit_function(self, it: _Ident) -> bool:
+        """``f_j``, ``f'_j``: a function letter with a unit's one-letter subscript."""
+        return bool(
+            it.subs
+            and not it.sups
+            and it.kind in ("letter", "greek")
+            and it.name in self.functions
+            and _unit_subscript(it.subs[0])
+        )
+
+    def function_name(self, it: _Ident) -> str | None:
+        """``sigma_2`` for ``\\sigma_{2}``, ``f^(3)`` for ``f^{(3)}``: the name of a layer's
+        own function (a number as subscript, a parenthesised layer label as
+        superscript); the plain name without scripts; None for other scripts."""
+        if it.subs and it.sups:
+            return None
+        if it.subs:
+            kind, val = self.subscript(it.subs[0])
+            if kind != "idx" or len(val) != 1 or not isinstance(val[0], sympy.Integer):
+                return None
+            return f"{it.name}_{val[0]}"
+        if it.sups:
+            if not self._parenthesized(it.sups[0]):
+                return None
+            label = self.layer_label(it.sups[0], it.name)
+            return None if label is None else f"{it.name}^({label})"
+        return it.name
+
     def apply_function(self, it: _Ident, paren: _ParenItem):
         args = [self.build(a) for a in paren.node.args]
-        if it.subs:  # Rumelhart's f_j(net_{pj}): the function of unit j, at unit j's net
+        if self.unit_function(it):  # Rumelhart's f_j(net_{pj}): unit j's function, at j
             unit = sympy.Symbol(_unit_subscript(it.subs[0]))
             if not any(unit in a.free_symbols for a in args):
                 raise Unsupported(f"{it.name}_{unit} applied to a quantity of another unit")
+            name = it.name
+        else:
+            name = self.function_name(it)
         if it.primes:
             if len(args) == 1 and isinstance(args[0], (sympy.Symbol, sympy.Indexed)):
                 var = args[0]
-                fn = sympy.Function(it.name)(var)
+                fn = sympy.Function(name)(var)
                 order = var if it.primes == 1 else (var, it.primes)
                 result = sympy.Derivative(fn, order, evaluate=False)
             else:
-                result = sympy.Function(it.name + "'" * it.primes)(*args)
-        elif it.name in _BUILTINS and it.kind in ("word", "text"):
+                result = sympy.Function(name + "'" * it.primes)(*args)
+        elif it.name in _BUILTINS and it.kind in ("word", "text") and name == it.name:
             result = self.call_builtin(it.name, _BUILTINS[it.name], args)
         else:
-            result = sympy.Function(it.name)(*args)
+            result = sympy.Function(name)(*args)
         return self.scripted(result, paren.subs, paren.sups, paren.primes)
 
     def call_builtin(self, name, fn, args, base=None):
@@ -1220,10 +1256,11 @@ class _Builder:
             base = atom.base
             if not isinstance(base, Token):
                 return None
-            if atom.primes:  # a primed index letter, as in w_{j'k}
-                if base.type != "LETTERS" or len(base) != 1:
+            if atom.primes:  # a primed index letter, as in w_{j'k} or w_{jk'}
+                if base.type != "LETTERS" or len(base) > 2 or str(base) in self.words:
                     return None
-                out.append(sympy.Symbol(str(base) + "'" * atom.primes))
+                out.extend(sympy.Symbol(c) for c in str(base)[:-1])
+                out.append(sympy.Symbol(str(base)[-1] + "'" * atom.primes))
             elif base.type == "LETTERS" and len(base) <= 2 and str(base) not in self.words:
                 out.extend(sympy.Symbol(c) for c in str(base))
             elif base.type == "NUMBER":

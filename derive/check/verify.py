@@ -171,7 +171,7 @@ class Checker:
             text,
             layer_bases=LAYER_BASES | glyphs,
             bare_labels=BARE_LABEL_BASES | (glyphs if labels else frozenset()),
-            functions=FUNCTIONS | w.activation_names,
+            functions=FUNCTIONS | w.activation_names | set(w.layer_functions),
         )
 
     def check(self, rel: Relation) -> Verdict:

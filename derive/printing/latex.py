@@ -209,9 +209,8 @@ class NotationLatexPrinter(LatexPrinter):
             if len(set(n.activation)) == 1:
                 return first
             # layers differ: a general layer l has its own f^{(l)}, never layer 1's
-            return (
-                first.replace("(1)", f"({layer})") if "(1)" in first else f"{first}^{{({layer})}}"
-            )
+            base = first.split("^{(")[0]  # f^{(1)}, Nielsen's σ^{(2)}: the glyph
+            return f"{base}^{{({layer})}}"
         name = n.activation[min(layer, len(n.activation)) - 1]
         if n.hidden_activation and layer < self._depth():
             return n.hidden_activation
