@@ -80,3 +80,42 @@ def test_a_function_with_its_units_subscript_is_applied():
     assert (true.status, slip.status, definition.status) == ("holds", "fails", "definition")
     other = verdict("rumelhart", r"\delta_{pj}", r"f'_k(net_{pj}) \sum_k \delta_{pk} w_{kj}")
     assert other.status == "not checked" and "another unit" in other.how
+
+
+@pytest.mark.parametrize(
+    ("notation", "lhs", "true", "slip"),
+    [
+        # Rumelhart: j is an output unit here (t_{pj} says so), though j is hidden in 3-4-2
+        (
+            "rumelhart",
+            r"\delta_{pj}",
+            r"(t_{pj} - o_{pj}) f'_j(net_{pj})",
+            r"(o_{pj} - t_{pj}) f'_j(net_{pj})",
+        ),
+        (
+            "rumelhart",
+            r"E_p",
+            r"\frac{1}{2} \sum_j (t_{pj} - o_{pj})^2",
+            r"\sum_j (t_{pj} - o_{pj})^2",
+        ),
+        # ... and a unit that sends to k: a hidden one
+        (
+            "rumelhart",
+            r"\delta_{pj}",
+            r"f'_j(net_{pj}) \sum_k \delta_{pk} w_{kj}",
+            r"f'_j(net_{pj}) \sum_k \delta_{pk} w_{jk}",
+        ),
+        # Mitchell: any unit j and its input i (x_{ji}, the output of unit i)
+        (
+            "mitchell",
+            r"\frac{\partial E_d}{\partial w_{ji}}",
+            r"\frac{\partial E_d}{\partial net_j} x_{ji}",
+            r"\frac{\partial E_d}{\partial net_i} x_{ji}",
+        ),
+        ("mitchell", r"\Delta w_{ji}", r"\eta \delta_j x_{ji}", r"\eta \delta_i x_{ji}"),
+    ],
+)
+def test_a_generic_unit_index_holds_on_every_layer_it_can_name(notation, lhs, true, slip):
+    good, bad = verdict(notation, lhs, true), verdict(notation, lhs, slip)
+    assert good.status in ("holds", "definition"), good.how
+    assert bad.status == "fails", bad.how
