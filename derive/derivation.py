@@ -26,7 +26,7 @@ from . import functions as F
 from . import symbols as S
 from .calculus import contract, pull_out
 from .calculus import diff as _diff
-from .display import Equation, Factor, Factors, factors
+from .display import Decayed, Equation, Factor, Factors, factors
 from .functions import Activation, output_form, x, y
 from .network import Network
 
@@ -128,6 +128,28 @@ def loss_of(network: Network) -> sp.Expr:
     term = network.loss.term.xreplace({F.d: S.d[m], F.o: S.O(L)[m]})
     total = pull_out(sp.Sum(term, (m, 0, S.width(L) - 1)))
     return total / S.width(L) if network.loss.mean else total
+
+
+def decay_of(network: Network) -> sp.Expr:
+    """The L2 weight-decay term (λ/2) Σ_l Σ_p Σ_q (W^l_{pq})² (biases are not decayed),
+    or 0 for a network without it."""
+    if not network.weight_decay:
+        return sp.S.Zero
+    total = sp.S.Zero
+    for layer in range(1, network.depth + 1):
+        p, q = S.index(layer - 1, 1), S.index(layer, 1)
+        if network.scalar_output and layer == network.depth:  # note 003's one output
+            inner = S.W(layer)[p, 0] ** 2
+        else:
+            inner = sp.Sum(S.W(layer)[p, q] ** 2, (q, 0, S.width(layer) - 1))
+        total += sp.Sum(inner, (p, 0, S.width(layer - 1) - 1))
+    return S.lam / 2 * total
+
+
+def decayed(form: Factors, network: Network, coefficient: sp.Expr, weight: sp.Expr):
+    """``form`` plus the weight-decay term ``coefficient · weight`` (``λ w`` in a
+    gradient, ``-η λ w`` in an update), or ``form`` itself without weight decay."""
+    return Decayed(form, coefficient * weight) if network.weight_decay else form
 
 
 def one_output(expr: sp.Expr, network: Network) -> sp.Expr:
@@ -299,7 +321,7 @@ def derive(network: Network) -> Derivation:
             )
         eqs.append(Equation(f"forward{layer}", sc(S.O(layer)[q]), (composed,), "definition"))
     loss_expr = sc(loss_of(network))
-    eqs.append(Equation("E", S.E, (loss_expr,), "definition"))
+    eqs.append(Equation("E", S.E, (loss_expr + decay_of(network),), "definition"))
 
     forms, error, value = _output_delta(network, k)
     deltas[L] = sc(value)
@@ -332,20 +354,25 @@ def derive(network: Network) -> Derivation:
         for param in params:
             grad, value = _gradient(network, layer, param, p, q)
             target = S.W(layer)[p, q] if param == "W" else S.b(layer)[q]
-            gradients[f"{param}{layer}"] = sc(value)
+            decays = param == "W" and network.weight_decay  # the biases are not decayed
+            gradients[f"{param}{layer}"] = sc(value + (S.lam * target if decays else 0))
             grad = _sc_factors(grad, sc)
-            eqs.append(Equation(f"grad_{param}{layer}", sc(sp.Derivative(S.E, target)), (grad,)))
+            w = sc(target)
+            shown = decayed(grad, network, S.lam, w) if decays else grad
+            eqs.append(Equation(f"grad_{param}{layer}", sc(sp.Derivative(S.E, target)), (shown,)))
             update = grad.negated().times(Factor(S.eta, "lr"))
+            shown = decayed(update, network, -S.eta * S.lam, w) if decays else update
             eqs.append(
                 Equation(
                     f"update_{param}{layer}",
                     sc(S.Delta(param, layer)[(p, q) if param == "W" else (q,)]),
-                    (update,),
+                    (shown,),
                 )
             )
             if param == "W" and (layer < L or network.scalar_output):
                 expanded = tuple(
-                    _expand_deltas(update, eqs, n) for n in range(len(_delta_forms(eqs, layer)))
+                    decayed(_expand_deltas(update, eqs, n), network, -S.eta * S.lam, w)
+                    for n in range(len(_delta_forms(eqs, layer)))
                 )
                 eqs.append(
                     Equation(

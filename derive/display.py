@@ -101,6 +101,20 @@ def _flip_signs(expr: sp.Expr) -> sp.Expr:
 
 
 @dataclass(frozen=True)
+class Decayed:
+    """A weight's gradient or update with the weight-decay term added: ``data + decay``
+    (``-δ_k O_j + λ w_{jk}``, ``η δ_k O_j - η λ w_{jk}``); the data part keeps its
+    factors in the notation's order."""
+
+    data: Factors
+    decay: sp.Expr
+
+    @property
+    def expr(self) -> sp.Expr:
+        return self.data.expr + self.decay
+
+
+@dataclass(frozen=True)
 class Equation:
     """One relation as printed: ``lhs = rhs[0] = rhs[1] = ...``.
 

@@ -48,6 +48,10 @@ class Outer:
     scale: sp.Expr
     col: object
     row: object
+    decay: sp.Expr = sp.S.Zero
+    """The weight-decay term ``decay · W`` added to it (``λ W``, ``-η λ W``)."""
+    weight: sp.IndexedBase | None = None
+    """The weight matrix the decay term multiplies (None: no such term)."""
 
 
 class NotVectorizable(ValueError):

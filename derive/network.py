@@ -22,6 +22,9 @@ class Network:
     bias: bool = False
     scalar_output: bool = False
     """One output node written without an index (note 003's ``y``)."""
+    weight_decay: bool = False
+    """The objective adds (λ/2) Σ w² over every weight (not the biases): Goodfellow's
+    J = L + λΩ, CS231n's ``0.5 * reg * np.sum(W * W)``."""
 
     def __post_init__(self) -> None:
         if len(self.widths) < 2:
@@ -52,7 +55,7 @@ class Network:
     @property
     def structure(self) -> tuple:
         """Everything the derivation depends on (not the widths)."""
-        return (self.activations, self.loss, self.bias, self.scalar_output)
+        return (self.activations, self.loss, self.bias, self.scalar_output, self.weight_decay)
 
 
 def build(
@@ -62,6 +65,7 @@ def build(
     loss: str = "sse",
     bias: bool = False,
     scalar_output: bool = False,
+    weight_decay: bool = False,
 ) -> Network:
     """A :class:`Network` from names; unknown names raise :class:`NetworkError`.
 
@@ -87,7 +91,7 @@ def build(
     rows = tuple(lookup_activation(a) for a in acts)
     if loss not in LOSSES:
         raise NetworkError(f"unknown loss '{loss}'; choose from {', '.join(LOSSES)}")
-    return Network(tuple(widths), rows, LOSSES[loss], bias, scalar_output)
+    return Network(tuple(widths), rows, LOSSES[loss], bias, scalar_output, weight_decay)
 
 
 def split_top_level(text: str) -> list[str]:

@@ -14,7 +14,7 @@ import sympy as sp
 
 from . import symbols as S
 from .derivation import Derivation
-from .display import Equation
+from .display import Decayed, Equation
 from .matrix import Hadamard, MatVec, NotVectorizable, Outer, Vec, of_factors, outer
 from .notation import Notation, for_depth
 
@@ -66,7 +66,11 @@ def matrix_equations(d: Derivation) -> tuple[Equation, ...]:
             except NotVectorizable:
                 pass
         update = d.equation(f"update_W{layer}").rhs[0]
-        out.append(Equation(f"matrix_update_W{layer}", S.Delta("W", layer), (outer(update, p, q),)))
+        if isinstance(update, Decayed):  # Δw = η O δᵀ - η λ w
+            mat = replace(outer(update.data, p, q), decay=-S.eta * S.lam, weight=S.W(layer))
+        else:
+            mat = outer(update, p, q)
+        out.append(Equation(f"matrix_update_W{layer}", S.Delta("W", layer), (mat,)))
     return tuple(out)
 
 
@@ -110,10 +114,11 @@ def recurrence_equations(d: Derivation) -> tuple:
             ),
         ),
     )
+    decay = {"decay": S.lam, "weight": S.W(l)} if d.network.weight_decay else {}
     grad = Equation(
         "grad_general",
         Partial(S.E, S.W(l)),
-        (Outer(sp.Integer(-1), Vec(S.O(prev)[p], p), Vec(S.delta(l)[q], q)),),
+        (Outer(sp.Integer(-1), Vec(S.O(prev)[p], p), Vec(S.delta(l)[q], q), **decay),),
     )
     out = [delta, Batch(delta), grad, Batch(grad)]
     if d.network.bias:
@@ -184,6 +189,13 @@ def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "e
     if show and "matrix_book" in show:
         from .book import equations as book_equations
 
+        if d.network.weight_decay:
+            from .errors import UsageError
+
+            raise UsageError(
+                f"notation {notation.name} prints the book's own rules, which have no "
+                "weight decay: give --weight-decay off, or another notation"
+            )
         book = {e.key: e for e in book_equations(d)}
     else:
         book = {}
@@ -201,6 +213,7 @@ def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "e
                     blocks.append(book[f"{key}_dropped"])
 
     sections = _sections(d)
+    blocks.extend(_activation_blocks(d, notation))
     blocks.append(Heading("forward"))
     add(sections["forward"])
     for n, keys in enumerate(sections["layers"]):
@@ -248,6 +261,16 @@ def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "e
         blocks = [b for b in (instantiate(b, widths) for b in blocks) if b is not None]
         blocks = [b for n, b in enumerate(blocks) if not _empty_heading(blocks, n)]
     return Report(notation, d, tuple(blocks), lang)
+
+
+def _activation_blocks(d: Derivation, notation: Notation) -> list:
+    """The header: every activation's f(x), f'(x) and output form (see
+    :mod:`derive.activation_facts`), in a variable the notation leaves free."""
+    from .activation_facts import equations, variable
+
+    taken = frozenset(g.replace(r"\mathrm{", "").strip("{}") for g in notation.glyphs())
+    eqs = equations(d, variable(taken | {notation.input, notation.outputs[0]}))
+    return [Heading("activations"), *eqs] if eqs else []
 
 
 def _empty_heading(blocks: list, n: int) -> bool:

@@ -12,8 +12,8 @@ import sympy as sp
 from . import functions as F
 from . import symbols as S
 from .calculus import contract
-from .derivation import Derivation, net_def
-from .display import Factor, Factors, Step
+from .derivation import Derivation, decay_of, net_def
+from .display import Decayed, Factor, Factors, Step
 from .functions import LOSSES
 from .report import matrix_equations
 
@@ -56,6 +56,17 @@ def _one_output(steps: list[Step], d: Derivation) -> tuple[Step, ...]:
     return tuple(Step(sc(s.lhs), tuple(sc(r) for r in s.rhs), s.rule) for s in steps)
 
 
+def _plus_decay(d: Derivation, form, weight: sp.Expr):
+    """``form`` (the error's part of ∂E/∂w) with the weight-decay term's ``λ w`` beside
+    it, when the objective has one: E = error + (λ/2) Σ w², and only the decay term
+    depends on w directly."""
+    if not d.network.weight_decay:
+        return form
+    if isinstance(form, Factors):
+        return Decayed(form, S.lam * weight)
+    return form + S.lam * weight
+
+
 def _scaled(chain: tuple, scale: sp.Expr) -> tuple:
     """An update chain under a notation whose Δw carries a constant (the book's ½)."""
     if scale == 1:
@@ -84,7 +95,12 @@ def output_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     dE = _D(S.E, w)
     steps = []
     E_n = d.loss_expr.xreplace({S.index(L, 1): n})
-    steps.append(Step(dE, (_D(E_n, w),), "expand_loss"))
+    plus = lambda form: _plus_decay(d, form, w)  # noqa: E731
+    if d.network.weight_decay:
+        steps.append(Step(dE, (_D(E_n + decay_of(d.network), w),), "expand_loss"))
+        steps.append(Step(dE, (plus(_D(E_n, w)),), "decay_derivative"))
+    else:
+        steps.append(Step(dE, (_D(E_n, w),), "expand_loss"))
     if d.network.activations[-1].vector:
         return _one_output(steps + _softmax_output_steps(d, scale), d)
     # which output's term depends on w_jk: the Kronecker delta of ∂net_n/∂w_jk says
@@ -92,9 +108,9 @@ def output_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     (kd,) = [f for f in sp.Mul.make_args(local) if isinstance(f, sp.KroneckerDelta)]
     survivor = kd.args[0] if kd.args[1] == n else kd.args[1]
     E_k = E_n.replace(lambda e: isinstance(e, sp.Sum), lambda e: e.function).xreplace({n: survivor})
-    steps.append(Step(dE, (_D(E_k, w),), "drop_independent"))
+    steps.append(Step(dE, (plus(_D(E_k, w)),), "drop_independent"))
     chain = _chain((S.E, O), (O, net), (net, w))
-    steps.append(Step(dE, (chain,), "chain_rule"))
+    steps.append(Step(dE, (plus(chain),), "chain_rule"))
     g = sp.diff(E_k, O)
     loss_rule = (
         "power_rule"
@@ -105,22 +121,22 @@ def output_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
 
     grad_O = _factors((-g, "error"), sign=-1)
     step = _with(chain, grad_O)
-    steps.append(Step(dE, (step,), loss_rule))
+    steps.append(Step(dE, (plus(step),), loss_rule))
     fprime = S.fprime(L, net)
     step = _with(chain, grad_O, Factor(fprime, "fprime"))
-    steps.append(Step(dE, (step,), "activation_derivative"))
+    steps.append(Step(dE, (plus(step),), "activation_derivative"))
     raw = sp.diff(net_def(L, k, d.network.bias), w)
     local = contract(raw)
     steps.append(
         Step(_D(net, w), (_D(net_def(L, k, d.network.bias), w), raw, local), "weighted_sum")
     )
     combined = _with(chain, grad_O, Factor(fprime, "fprime"), Factor(local, "input"))
-    steps.append(Step(dE, (combined,), "chain_rule"))
+    steps.append(Step(dE, (plus(combined),), "chain_rule"))
     delta_eq = d.equation(f"delta{L}")
     if len(delta_eq.rhs) > 2:
         last = delta_eq.rhs[-1]  # δ = -∂E/∂net, so ∂E/∂w = -(δ's own sign) δ O
         rewritten = Factors(last.factors + (Factor(local, "input"),), -last.sign)
-        steps.append(Step(dE, (rewritten,), "output_form"))
+        steps.append(Step(dE, (plus(rewritten),), "output_form"))
     steps.append(Step(delta_eq.lhs, delta_eq.rhs, "define_delta"))
     grad = d.equation(f"grad_W{L}")
     steps.append(Step(dE, grad.rhs, "define_delta"))
@@ -140,7 +156,7 @@ def _softmax_output_steps(d: Derivation, scale: sp.Expr) -> list[Step]:
     w, net = S.W(L)[j, k], S.net(L)[k]
     dE, dE_dnet = _D(S.E, w), _D(S.E, net)
     limits = (n, 0, S.width(L) - 1)
-    steps = [Step(dE, (_chain((S.E, net), (net, w)),), "chain_rule")]
+    steps = [Step(dE, (_plus_decay(d, _chain((S.E, net), (net, w)), w),), "chain_rule")]
     O_n = S.O(L)[n]
     steps.append(Step(dE_dnet, (sp.Sum(_D(S.E, O_n) * _D(O_n, net), limits),), "sum_over_outputs"))
     term = d.network.loss.term.xreplace({F.d: S.d[n], F.o: O_n})
@@ -169,7 +185,7 @@ def hidden_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     i, j, k = S.index(h - 1), S.index(h), S.index(L)
     v, Oj, netj = S.W(h)[i, j], S.O(h)[j], S.net(h)[j]
     dE = _D(S.E, v)
-    steps = [Step(dE, (_chain((S.E, netj), (netj, v)),), "chain_rule")]
+    steps = [Step(dE, (_plus_decay(d, _chain((S.E, netj), (netj, v)), v),), "chain_rule")]
     raw = sp.diff(net_def(h, j, d.network.bias), v)
     steps.append(
         Step(

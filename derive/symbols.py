@@ -21,6 +21,8 @@ from .model.quantities import Index, Kind, Quantity, Width, index_of, quantity_o
 E = register(sp.Symbol("E", real=True), Quantity(Kind.LOSS))
 eta = register(sp.Symbol("eta", positive=True), Quantity(Kind.LR))
 d = register(sp.IndexedBase("d", real=True), Quantity(Kind.TARGET))
+lam = register(sp.Symbol("lambda", positive=True), Quantity(Kind.DECAY))
+"""The weight-decay coefficient λ (CS231n's ``reg``)."""
 
 
 @cache

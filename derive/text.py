@@ -10,6 +10,7 @@ from __future__ import annotations
 
 TEXT: dict[str, dict[str, str]] = {
     # section headings
+    "activations": {"en": "The activation functions", "zh": "激活函数"},
     "forward": {"en": "Forward pass and error", "zh": "正向计算与误差函数"},
     "output_layer": {"en": "Output layer", "zh": "输出层与隐藏层之间的权值调整"},
     "hidden_layer": {"en": "Hidden layer", "zh": "隐藏层与输入层之间的权值调整"},
@@ -80,6 +81,12 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "the exact gradient keeps the derivative inside the sum over {k}",
         "zh": "精确梯度在对 {k} 的求和中保留了该导数",
     },
+    "act_def": {"en": "the activation function", "zh": "激活函数"},
+    "act_derivative": {"en": "its derivative", "zh": "它的导数"},
+    "act_output_form": {
+        "en": "its derivative in terms of the node's output",
+        "zh": "用节点输出表示的导数",
+    },
     "activation_is": {"en": "activation", "zh": "激活函数"},
     "loss_is": {"en": "loss", "zh": "误差函数"},
     "notation_is": {"en": "notation", "zh": "记号"},
@@ -94,6 +101,11 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "去掉与该权重无关的项：只有输出节点 {k} 与它相连",
     },
     "chain_rule": {"en": "chain rule", "zh": "链式法则"},
+    "decay_derivative": {
+        "en": "the weight-decay term depends on this weight alone: its derivative is the "
+        "coefficient times the weight",
+        "zh": "权重衰减项只通过这个权重本身依赖于它：其导数是系数乘以该权重",
+    },
     "power_rule": {"en": "power rule", "zh": "幂规则"},
     "loss_derivative": {"en": "derivative of the error function", "zh": "误差函数的导数"},
     "activation_derivative": {

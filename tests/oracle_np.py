@@ -81,9 +81,19 @@ def forward(x: np.ndarray, params: list, activations: tuple, bias: bool) -> list
     return outs
 
 
-def loss(x, d, params: list, activations: tuple, loss_name: str, bias: bool) -> float:
+def weight_decay(params: list, bias: bool, lam: float) -> float:
+    """The L2 term (λ/2) Σ w² over every weight matrix; biases are not decayed
+    (Goodfellow §7.1.1, CS231n's ``0.5 * reg * np.sum(W * W)``)."""
+    weights = params[0::2] if bias else params
+    return 0.5 * lam * sum(float(np.sum(w * w)) for w in weights)
+
+
+def loss(
+    x, d, params: list, activations: tuple, loss_name: str, bias: bool, decay: float = 0.0
+) -> float:
+    """The objective: the loss of the outputs, plus the weight decay with ``decay`` = λ."""
     out = forward(x, params, activations, bias)[-1]
-    return output_loss(loss_name, np.atleast_2d(d), out)
+    return output_loss(loss_name, np.atleast_2d(d), out) + weight_decay(params, bias, decay)
 
 
 def finite_differences(fn, params: list, h: float = 1e-6) -> list:

@@ -21,6 +21,7 @@ named without indices) an index-1 quantity is the column vector of its layer.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -48,6 +49,10 @@ class Model:
     loss: str
     bias: bool
     seed: int = 0
+    decay: bool = False
+    """The objective has the weight-decay term (λ/2) Σ w², λ = :attr:`lam`."""
+    lam: float = 0.37
+    """The value a printed λ stands for."""
     params: list = field(default_factory=list)
     letters: str = "ijklmnop"
 
@@ -101,6 +106,7 @@ class Model:
                 o[nudge[2]] += nudge[3]
             st[("net", n)], st[("O", n)] = z, o
         st["E"] = oracle.output_loss(self.loss, self.d[None], o[None])
+        st["E"] += oracle.weight_decay(params, self.bias, self.lam if self.decay else 0.0)
         st["params"] = params
         return st
 
@@ -120,6 +126,8 @@ class Reader:
         self._delta: dict = {}
         self._dE: dict = {}
         self.seen: dict = {}
+        self.reals: dict[str, float] = {}
+        """Values of the real variable of the header's f(x), f'(x) lines."""
 
     # -- helpers -------------------------------------------------------------
     def dE(self, target: tuple) -> float:
@@ -180,13 +188,22 @@ class Reader:
         if isinstance(expr, sp.Pow):
             return np.power(ev(expr.base), ev(expr.exp))
         if isinstance(expr, sp.Sum):
-            ((var, _, _),) = expr.limits
+            (var, _, _), *more = expr.limits
             if vector:
                 raise Unreadable("sum in a matrix line")
+            body = sp.Sum(expr.function, *more) if more else expr.function  # Σ_j Σ_k w_jk²
             n = self.m.widths[self.m.layer_of(var)]
-            return sum(self.value(expr.function, {**at, var: q}, st) for q in range(n))
+            return sum(self.value(body, {**at, var: q}, st) for q in range(n))
         if isinstance(expr, sp.Derivative):
             return self.derivative(expr, at, st, vector)
+        if isinstance(expr, sp.Piecewise):  # cases: the first piece whose condition holds
+            for piece, cond in expr.args:
+                if cond is sp.true or _COMPARE[type(cond)](ev(cond.lhs), ev(cond.rhs)):
+                    return ev(piece)
+            raise Unreadable(f"no case of {expr} applies")
+        if isinstance(expr, (sp.Max, sp.Min)):
+            vals = [ev(arg) for arg in expr.args]
+            return (np.maximum if isinstance(expr, sp.Max) else np.minimum).reduce(vals)
         if isinstance(expr, sp.Function):
             name = expr.func.__name__
             if name == "hadamard":
@@ -208,6 +225,7 @@ class Reader:
                 "Abs": np.abs,
                 "cosh": np.cosh,
                 "sinh": np.sinh,
+                "erf": np.vectorize(math.erf),
             }
             if name in fns:
                 (a,) = (ev(arg) for arg in expr.args)
@@ -220,8 +238,14 @@ class Reader:
         raise Unreadable(f"cannot evaluate {expr!r}")
 
     def symbol(self, name: str, st: dict, vector: bool):
+        if name in self.reals:
+            return self.reals[name]  # the x of f(x) = ..., at a chosen point
+        if name == "pi":
+            return np.pi
         if name in ("eta", "alpha"):
             return self.m.eta
+        if name == "lambda":
+            return self.m.lam
         if name == "E":
             return st["E"]
         if len(name) == 1 and name.isupper() and name.lower() in self.m.letters:
@@ -299,6 +323,12 @@ class Reader:
         return 1 if len(set(acts)) > 1 and self.m.depth == 2 else 0
 
     def apply_f(self, layer: int, arg, at, st, vector, prime: bool):
+        if isinstance(arg, sp.Symbol) and arg.name in self.reals:
+            # the header's f(x): a layer's activation (f: the first layer) at a point
+            z = np.array([self.reals[arg.name]])
+            use = layer or 1
+            act = self.m.activations[use - 1]
+            return float((self.fprime(use, z) if prime else oracle.activate(act, z))[0])
         if isinstance(arg, sp.Symbol) and arg.name.startswith("net^("):
             arg_layer = int(arg.name[5:-1])
             if not vector:
@@ -333,6 +363,7 @@ class Reader:
             layer = int(name.split("^(")[1].rstrip(")")) if "^(" in name else 0
             nets = [a for a in args if isinstance(a, sp.Indexed) and str(a.base) == "net"]
             nets += [a for a in args if isinstance(a, sp.Symbol) and a.name.startswith("net^(")]
+            nets += [a for a in args if isinstance(a, sp.Symbol) and a.name in self.reals]
             if len(nets) != 1:
                 raise Unreadable(f"which net is {name} applied to in {expr}")
             args.remove(nets[0])
@@ -478,6 +509,10 @@ def _check_relation_once(pair, source, model, reader, tally, fns) -> None:
                 )
                 ranges = [] if vector else [range(model.widths[model.layer_of(i)]) for i in free]
                 every = list(itertools.product(*ranges))
+                reals = _real_variables(lhs, rhs)
+                if reals:  # the header's f(x) = ..., f'(x) = ...: a fact about a real variable
+                    _check_at_points(reals, lhs, rhs, source, reader, tally)
+                    return
                 # a lost parenthesis or sign shows at any entry: check at most four, spread out
                 picked = (
                     every
@@ -500,6 +535,37 @@ def _check_relation_once(pair, source, model, reader, tally, fns) -> None:
                 tally.unreadable.append((source, str(err)))
             except Exception as err:  # a parse error is unreadable too
                 tally.unreadable.append((source, f"{type(err).__name__}: {err}"))
+
+
+REAL_VARIABLES = ("x", "u", "z", "y")
+POINTS = (-2.3, -0.7, 0.4, 1.6)
+_COMPARE = {
+    sp.StrictGreaterThan: lambda a, b: a > b,
+    sp.GreaterThan: lambda a, b: a >= b,
+    sp.StrictLessThan: lambda a, b: a < b,
+    sp.LessThan: lambda a, b: a <= b,
+}
+
+
+def _real_variables(lhs, rhs) -> tuple[str, ...]:
+    """The real variable of a line about an activation itself (f(x) = ...), if any."""
+    inside = {s for e in (lhs, rhs) for ind in e.atoms(sp.Indexed) for s in ind.atoms(sp.Symbol)}
+    names = {s.name for e in (lhs, rhs) for s in e.atoms(sp.Symbol) - inside}
+    return tuple(sorted(names & set(REAL_VARIABLES)))
+
+
+def _check_at_points(reals, lhs, rhs, source, reader: Reader, tally: Tally) -> None:
+    """Both sides at a few values of the variable (net and O where the line names them)."""
+    try:
+        for point in POINTS:
+            reader.reals = dict.fromkeys(reals, point)
+            a, b = reader.value(lhs, {}), reader.value(rhs, {})
+            if not abs(a - b) <= 1e-5 * max(1.0, abs(a), abs(b)):
+                tally.failed.append((source, {"x": point}, a, b))
+                return
+        tally.held += 1
+    finally:
+        reader.reals = {}
 
 
 def instances(source: str, depth: int) -> list[str]:

@@ -146,3 +146,9 @@ def test_document_compiles_with_pdflatex(tmp_path, notation):
     )
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert (tmp_path / "d.pdf").stat().st_size > 1000
+    if notation == "rashid" and shutil.which("pdftotext"):
+        # a name with an underscore is code: OT1's \_ is a rule, read back as "sum sq"
+        text = subprocess.run(
+            ["pdftotext", "d.pdf", "-"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+        ).stdout
+        assert "loss sum_sq" in text, text[:300]

@@ -324,7 +324,8 @@ def test_goodfellow_has_no_delta_only_gradients(steps):
 
 @pytest.mark.parametrize("steps", [()])  # softmax --steps: the truth issue's
 def test_cs231n_code_names_row_vectors_softmax(steps):
-    _, out, _ = run("latex", "--notation", "cs231n", *steps)
+    # the code names; the objective's reg term is tests/test_weight_decay.py's
+    _, out, _ = run("latex", "--notation", "cs231n", "--weight-decay", "off", *steps)
     out = out.replace(r"\mathrm{step\_size}", r"\eta")
     o = Oracle((3, 4, 2), ("relu", "softmax"), "ce", bias=True, seed=3)
     letters = {"i": 0, "j": 1, "k": 2}

@@ -44,7 +44,8 @@ def test_markdown_is_a_note_with_display_blocks(report):
     # one $$ block per equation, alone between blank lines, as viewers need
     blocks = re.findall(r"(?<=\n\n)\$\$\n([^\n]+)\n\$\$\n(?=\n|\Z)", text)
     assert len(blocks) == len(equations(report))
-    assert r"\delta_{k} = -\frac{\partial E}{\partial \mathrm{net}_{k}}" in blocks[5]
+    # after the activation header (f, f', f' in O) and the forward pass (net, O, net, O, E)
+    assert r"\delta_{k} = -\frac{\partial E}{\partial \mathrm{net}_{k}}" in blocks[8]
     assert re.search(r"^# 反向传播推导$", text, re.M)
     assert re.search(r"^## 逐步推导：输出层权重$", text, re.M)
     for term in ZH_TERMS:

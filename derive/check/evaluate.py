@@ -66,6 +66,7 @@ _FUNCS = {
     sp.Abs: (np.abs, np.sign),
     sp.sign: (np.sign, lambda v: 0.0),
     sp.atan: (np.arctan, lambda v: 1 / (1 + v * v)),
+    sp.erf: (math.erf, lambda v: 2 / math.sqrt(math.pi) * math.exp(-v * v)),
 }
 
 
@@ -76,7 +77,7 @@ _FUNCS = {
 @lru_cache(maxsize=4096)
 def compile_dual(e: sp.Expr, loss: sp.Expr | None):  # noqa: C901 - one branch per node kind
     """``e`` as a closure ``(point, env, tangents) -> (value, tangent)``."""
-    if e.is_Number:
+    if e.is_Number or isinstance(e, sp.NumberSymbol):  # 2, 1/2, pi
         value = float(e)
         return lambda pt, env, tan: (value, 0.0)
     if isinstance(e, sp.Symbol):
@@ -103,6 +104,8 @@ def compile_dual(e: sp.Expr, loss: sp.Expr | None):  # noqa: C901 - one branch p
             return float(pt.arrays[name][at]), (0.0 if t is None else float(t[at]))
 
         return indexed
+    if isinstance(e, sp.Piecewise):
+        return _piecewise(e, loss)
     parts = [compile_dual(a, loss) for a in e.args] if not isinstance(e, sp.Sum) else []
     if isinstance(e, sp.Add):
 
@@ -180,6 +183,36 @@ def compile_dual(e: sp.Expr, loss: sp.Expr | None):  # noqa: C901 - one branch p
 
             return elementary
     raise TypeError(f"cannot evaluate {type(e).__name__}: {e}")
+
+
+_COMPARE = {
+    sp.StrictGreaterThan: float.__gt__,
+    sp.GreaterThan: float.__ge__,
+    sp.StrictLessThan: float.__lt__,
+    sp.LessThan: float.__le__,
+}
+
+
+def _piecewise(e: sp.Piecewise, loss):
+    """Cases (ReLU's derivative): the first piece whose condition holds at the point."""
+    pieces = []
+    for value, cond in e.args:
+        if cond is sp.true:
+            test = None
+        elif type(cond) in _COMPARE:
+            a, b = compile_dual(cond.lhs, loss), compile_dual(cond.rhs, loss)
+            test = (_COMPARE[type(cond)], a, b)
+        else:
+            raise TypeError(f"cannot evaluate the condition {cond}")
+        pieces.append((compile_dual(value, loss), test))
+
+    def cases(pt, env, tan):
+        for value, test in pieces:
+            if test is None or test[0](test[1](pt, env, tan)[0], test[2](pt, env, tan)[0]):
+                return value(pt, env, tan)
+        raise ValueError("no case applies")
+
+    return cases
 
 
 def _applied(arg, layer: int, order: int):

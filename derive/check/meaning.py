@@ -53,6 +53,15 @@ def loss_of(loss: Loss, depth: int) -> sp.Expr:
     return total / S.width(depth) if loss.mean else total
 
 
+def _squares(weight: sp.IndexedBase) -> sp.Expr:
+    """Σ_p Σ_q W_{pq}², over fresh dummies."""
+    layer = S.layer_of(weight)
+    p = sp.Symbol(f"{S.index(layer - 1)}'{next(_fresh)}")
+    q = sp.Symbol(f"{S.index(layer)}'{next(_fresh)}")
+    rows, cols = S.width(layer - 1) - 1, S.width(layer) - 1
+    return sp.Sum(sp.Sum(weight[p, q] ** 2, (q, 0, cols)), (p, 0, rows))
+
+
 class NotDefined(ValueError):
     """A symbol or construct the notation does not give a meaning to."""
 
@@ -62,6 +71,20 @@ _fresh = count()
 
 def _strip_braces(name: str) -> str:
     return name.replace("{", "").replace("}", "").replace("\\", "")
+
+
+def _one_letter(indices: tuple) -> bool:
+    """Are these indices one letter, primed or not (j, j'): nodes of one layer?"""
+    letters = {str(i).rstrip("'") for i in indices if isinstance(i, sp.Symbol)}
+    return len(letters) == 1 and all(isinstance(i, sp.Symbol) for i in indices)
+
+
+def _layer_name(name: str) -> str:
+    """A glyph's layer label as the parser writes it: ``W^1``, ``W^(1)`` -> ``W^(1)``."""
+    base, sep, label = name.partition("^")
+    if not sep or label.startswith("("):
+        return name
+    return f"{base}^({label})"
 
 
 @dataclass
@@ -81,20 +104,23 @@ class World:
         self.letters.setdefault("m", L)
         n = self.notation
         self.lr_names = {_strip_braces(n.lr), "eta", "alpha"}
+        decay = _strip_braces(n.conventions.weight_decay).replace("mathrm", "")
+        self.decay_names = {"lambda"} | ({decay} if decay else set())
         self.output_names = {o for o in (*n.outputs, *n.vectors)}
-        names = [_strip_braces(w).replace("^", "^(") + (")" if "^" in w else "") for w in n.weights]
+        names = [_layer_name(_strip_braces(w)) for w in n.weights]
         # a name used for every layer (the book's W) is told apart by its indices
         self.weight_names = {
             w: layer for layer, w in enumerate(names, start=1) if names.count(w) == 1
         }
         # names of whole weight matrices in matrix forms -> the name of their elements
-        self.weight_symbols = {w: w for w in names} | {
-            _strip_braces(m).replace("text", ""): names[layer]
+        self.weight_symbols = {w: w for w in names} | {  # W_ih, W_ho: layers 1 and 2
+            _strip_braces(m).replace("text", ""): f"{names[layer].split('^(')[0]}^({layer + 1})"
             for layer, m in enumerate(n.matrix_weights)
         }
         # the vocabulary of the notation model: which glyph names which kind
         glyph = lambda g: _strip_braces(g).replace("mathrm", "").split("^")[0]  # noqa: E731
         self.loss_names = {"E", glyph(n.loss_glyph)}
+        self.lr_names.add(glyph(n.lr))  # \mathrm{step\_size}
         self.output_glyphs = {"O", "h"} | {glyph(o) for o in (*n.outputs, *n.vectors)}
         if n.input:
             self.output_glyphs.add(glyph(n.input))
@@ -195,9 +221,14 @@ class World:
             return S.net(self.layer_of_letter(indices[0]))[indices[0]]
         if name == n.target:
             return S.d[indices[0]]
-        if name == "delta" and len(indices) == 2 and name not in n.local_names:  # δ_{jj'}
+        if (
+            name == "delta"
+            and len(indices) == 2
+            and (name not in n.local_names or _one_letter(indices))
+        ):  # δ_{jj'}: Kronecker's (note 003's own δ_{ij} joins two layers)
             return sp.KroneckerDelta(*indices)
-        if name in self.delta_glyphs and name not in n.local_names:
+        if name in self.delta_glyphs and (name not in n.local_names or len(indices) == 1):
+            # (note 003's own δ_{ij} has two indices; δ_j is the network's error term)
             if self.delta_sign == 0:
                 raise NotDefined(f"notation {n.name} has no δ")
             layer = self.layer_of_letter(indices[0])
@@ -219,6 +250,11 @@ class World:
             )
         if n.prime == "subscript" and name.endswith("'"):  # note 003's \Phi'_j
             if _strip_braces(name[:-1]) in {_strip_braces(a) for a in n.activation}:
+                if len(indices) == 1 and indices[0].is_Integer:  # {\Phi_2}': layer 2's, at
+                    layer = int(indices[0])  # its one node
+                    if layer != L or not self.network.scalar_output:
+                        raise NotDefined(f"{name[:-1]}_{layer}' without its argument")
+                    return S.fprime(layer, S.net(layer)[0])
                 layer = self.layer_of_letter(indices[0])
                 return S.fprime(layer, S.net(layer)[indices[0]])
         if name == "b":
@@ -262,27 +298,48 @@ class World:
             return S.E
         if name in self.lr_names:
             return S.eta
+        if name in self.decay_names:
+            return S.lam
         if self.network.scalar_output and name == "net":
             return S.net(L)[0]  # note 003's one output node
         if self.network.scalar_output and name in (n.outputs[-1], n.target):
             return S.O(L)[0] if name == n.outputs[-1] else S.d[0]  # note 003's y and d
+        if self.network.scalar_output and name == "b" and self.network.bias:
+            return S.b(L)[0]  # the one output's bias
+        if self.network.scalar_output and name in self.delta_glyphs and self.delta_sign:
+            return self.delta_sign * self.partial(S.E, S.net(L)[0])  # the one output's δ
         if len(name) == 1 and name.isupper() and name.lower() in self.letters:
             return S.width(self.letters[name.lower()])
         if name.rstrip("'") in self.letters:
             return sym  # an index
         if name in REAL_VARIABLES and name not in self.quantity_glyphs:
             return sp.Symbol(name, real=True)  # the x of f(x) = 1/(1 + e^{-x})
+        if name == "pi":
+            return sp.pi  # GELU's derivative: e^{-x^2/2} / sqrt(2 pi)
         raise NotDefined(f"symbol {name} is not defined in notation {n.name}")
 
     def activation_layer(self, name: str, arg: sp.Expr) -> int:
         """The layer whose activation ``name`` is: the one its own label names
         (σ_2, σ^{(L)}), else the layer of the pre-activation it is applied to."""
         if name not in self.layer_functions:
+            if not any(isinstance(e, sp.Indexed) for e in sp.preorder_traversal(arg)):
+                return self._layer_named(name)  # f(x) of a real variable
             return self._layer_of_argument(arg)
         layer = self.label_layer(self.layer_functions[name])
         if layer is None or not 1 <= layer <= self.network.depth:
             raise NotDefined(f"{name}: layer {self.layer_functions[name]} has no activation")
         return layer
+
+    def _layer_named(self, name: str) -> int:
+        """The first layer whose activation the notation writes ``name`` (f where f and
+        g differ, ReLU in CS231n, Bishop's h); the output layer's otherwise (g)."""
+        n, L = self.notation, self.network.depth
+        for layer in range(1, L + 1):
+            own = n.hidden_activation if n.hidden_activation and layer < L else None
+            own = own or n.activation[min(layer, len(n.activation)) - 1]
+            if _strip_braces(own).replace("mathrm", "").split("^")[0] == name:
+                return layer
+        return L
 
     def function(self, name: str, args: tuple, written: tuple = ()) -> sp.Expr:
         if len(args) != 1:
@@ -290,6 +347,8 @@ class World:
                 f"{name} with {len(args)} arguments (the notation's functions take one)"
             )
         (arg,) = args
+        if name in self.decay_names:  # \mathrm{reg} \cdot (...): a product, read as a call
+            return S.lam * arg
         if name in self.activation_names or name in self.layer_functions:
             self._check_argument(name, arg, *written)
             return S.f(self.activation_layer(name, arg))(arg)
@@ -358,25 +417,10 @@ class World:
             )
             return self.partial(a, b)
         if isinstance(expr, sp.Sum):
-            (dummy, lo, hi), *more = expr.limits
-            if more:
-                raise NotDefined("multiple sums")
             body = self.translate(expr.function)
-            fresh = sp.Symbol(f"{dummy.name}'{next(_fresh)}")
-            body = body.xreplace({dummy: fresh})
-            layers = index_layers(body, fresh, self.network.depth) or {self.layer_of_letter(dummy)}
-            layer = max(layers)
-            if str(lo) == "_lo" or not (lo.free_symbols or hi.free_symbols):
-                # the layer's nodes; where the indices disagree (a slip), the nodes all share
-                lo, hi = sp.Integer(0), sp.Min(*[S.width(n) for n in layers]) - 1
-            else:
-                lo, hi = self.translate(lo), self.translate(hi)
-                whole = lo == 1 and hi in {S.width(n) for n in layers}  # \sum_{k=1}^{K}
-                if whole or self.notation.conventions.index_base == 1:
-                    lo, hi = lo - 1, hi - 1  # nodes counted from 1
-            if self.network.scalar_output and layer == self.network.depth:
-                return body.xreplace({fresh: 0})
-            return sp.Sum(body, (fresh, lo, hi))
+            for limit in expr.limits:  # \sum_{j} \sum_{k} w_{jk}^2: innermost first
+                body = self._sum(body, *limit)
+            return body
         if isinstance(expr, sp.MatrixBase):
             raise NotDefined("matrices are not checked element by element yet")
         if isinstance(expr, sp.Function) and type(expr).__name__ == "hadamard":
@@ -390,6 +434,24 @@ class World:
         if not expr.args:
             return expr
         return expr.func(*[self.translate(a) for a in expr.args])
+
+    def _sum(self, body: sp.Expr, dummy, lo, hi) -> sp.Expr:
+        """The sum over ``dummy`` of ``body`` (already translated), over its layer's nodes."""
+        fresh = sp.Symbol(f"{dummy.name}'{next(_fresh)}")
+        body = body.xreplace({dummy: fresh})
+        layers = index_layers(body, fresh, self.network.depth) or {self.layer_of_letter(dummy)}
+        layer = max(layers)
+        if str(lo) == "_lo" or not (lo.free_symbols or hi.free_symbols):
+            # the layer's nodes; where the indices disagree (a slip), the nodes all share
+            lo, hi = sp.Integer(0), sp.Min(*[S.width(n) for n in layers]) - 1
+        else:
+            lo, hi = self.translate(lo), self.translate(hi)
+            whole = lo == 1 and hi in {S.width(n) for n in layers}  # \sum_{k=1}^{K}
+            if whole or self.notation.conventions.index_base == 1:
+                lo, hi = lo - 1, hi - 1  # nodes counted from 1
+        if self.network.scalar_output and layer == self.network.depth:
+            return body.xreplace({fresh: 0})
+        return sp.Sum(body, (fresh, lo, hi))
 
     # -- calculus from the definitions ------------------------------------------------
 
@@ -427,12 +489,15 @@ class World:
     def loss(self) -> sp.Expr:
         """E from the loss's row of the table (built once per world)."""
         if "loss" not in self._partials:
-            expr = loss_of(self.network.loss, self.network.depth)
+            L = self.network.depth
+            expr = loss_of(self.network.loss, L)
             if self.network.scalar_output:
                 expr = expr.replace(
                     lambda e: isinstance(e, sp.Sum),
                     lambda e: e.function.xreplace({e.limits[0][0]: 0}),
                 )
+            if self.network.weight_decay:  # (λ/2) Σ w² over every weight, from the model
+                expr += S.lam / 2 * sum(_squares(S.W(n)) for n in range(1, L + 1))
             self._partials["loss"] = expr
         return self._partials["loss"]
 
@@ -592,7 +657,12 @@ def elementwise(plhs: sp.Expr, prhs: sp.Expr, world: World) -> tuple | None:
         for f in prhs.atoms(sp.Function)
         if type(f).__name__ == "transpose" and isinstance(f.args[0], sp.Indexed)
     ]
-    if isinstance(plhs, sp.Symbol):  # a matrix: its element from the outer product
+    errors = {world.notation.error, world.notation.matrix_error}
+    base, _, word = plhs.name.partition("_") if isinstance(plhs, sp.Symbol) else ("", "", "")
+    layer = {"hidden": world.network.depth - 1, "output": world.network.depth}.get(word)
+    if base in errors and layer is not None:  # the book's e_hidden: the hidden layer's errors
+        plhs = sp.IndexedBase(base)[sp.Symbol(world.notation.letters[layer])]
+    elif isinstance(plhs, sp.Symbol):  # a matrix: its element from the outer product
         cols = [e for e in sp.Mul.make_args(prhs) if isinstance(e, sp.Indexed)]
         cols += [
             c

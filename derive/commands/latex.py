@@ -37,6 +37,12 @@ def add_network_arguments(parser: argparse.ArgumentParser) -> None:
         "--activation may then list one activation per weight layer",
     )
     parser.add_argument("--bias", action="store_true", help="give every layer a bias")
+    parser.add_argument(
+        "--weight-decay",
+        choices=("on", "off"),
+        help="add the L2 term (λ/2) Σ w² to the objective, so every weight's gradient "
+        "gains λ w (default: the notation's; on in cs231n, whose λ is reg)",
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,6 +78,7 @@ def network_from(args: argparse.Namespace, notation):
         loss=args.loss,
         widths=widths,
         bias=args.bias or None,
+        weight_decay=None if args.weight_decay is None else args.weight_decay == "on",
     )
 
 

@@ -48,6 +48,8 @@ class Kind(str, Enum):
     UPDATE_BIAS = "update_bias"
     EXAMPLE = "example"
     """The per-example index (p, n, d)."""
+    DECAY = "decay"
+    """λ: the coefficient of the L2 weight-decay term (λ/2) Σ w² in the objective."""
 
 
 Layer = int | str | None

@@ -377,6 +377,7 @@ def for_depth(notation: Notation, depth: int) -> Notation:
         matrix_weights=(),
         activation=(notation.activation[0],) * depth,
         scalar_output=False,
+        vector_subscripts=True,  # δ_l and δ_m: one name for the vectors of every layer
     )
 
 
@@ -392,6 +393,7 @@ def network_for(notation: Notation, **options):
         options.setdefault("output_activation", notation.output_activation_default)
     options.setdefault("loss", notation.loss)
     options.setdefault("scalar_output", notation.scalar_output)
+    options.setdefault("weight_decay", bool(notation.conventions.weight_decay))
     if notation.bias_default:
         options.setdefault("bias", True)
     if notation.widths_default:

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import sympy as sp
 
-from ..display import Equation, Factor, Factors, Step
+from ..display import Decayed, Equation, Factor, Factors, Step
 from ..errors import BudgetError
 from ..model.quantities import index_of, width_of
 
@@ -53,6 +53,8 @@ def _node(node: object, widths: tuple[int, ...]) -> object:
     if isinstance(node, Factors):
         parts = tuple(Factor(_expr(f.expr, widths), f.role) for f in node.factors)
         return Factors(parts, node.sign)
+    if isinstance(node, Decayed):
+        return Decayed(_node(node.data, widths), _expr(node.decay, widths))
     raise _NoForm
 
 

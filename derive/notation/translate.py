@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import sympy as sp
 
-from ..display import Equation, Factor, Factors, Step
+from ..display import Decayed, Equation, Factor, Factors, Step
 from ..matrix import Hadamard, MatVec, Outer, Vec
 from ..model.quantities import Kind, kind_is
 from .model import Notation
@@ -60,6 +60,9 @@ def _flip(node: object) -> tuple[int, object]:
         if coeff.is_negative:  # an explicit minus (-δ, -Σ, -∂E/∂O), never 1 - z^2
             return -1, -expr
         return 1, expr
+    if isinstance(node, Decayed):  # the decay term has no δ: only the data part flips
+        s, data = _flip(node.data)
+        return 1, Decayed(_apply(s, data), node.decay)
     if isinstance(node, Factors):
         sign, out = node.sign, []
         for factor in node.factors:
@@ -83,7 +86,7 @@ def _flip(node: object) -> tuple[int, object]:
     if isinstance(node, Outer):
         s1, col = _flip(node.col)
         s2, row = _flip(node.row)
-        return s1 * s2, Outer(node.scale, col, row)
+        return s1 * s2, replace(node, col=col, row=row)  # a decay term has no δ: kept
     if hasattr(node, "vec") and not hasattr(node, "weight"):  # RowSum
         s, vec = _flip(node.vec)
         return s, replace(node, vec=vec)

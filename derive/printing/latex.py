@@ -187,6 +187,8 @@ class NotationLatexPrinter(LatexPrinter):
             return self.notation.lr
         if q is not None and q.kind == Kind.LOSS:
             return self._loss_name()
+        if q is not None and q.kind == Kind.DECAY:  # λ, CS231n's reg
+            return upright(self.notation.conventions.weight_decay or r"\lambda")
         width = Q.width_of(expr)
         if width is not None:
             return self._layer_letter(width.layer).upper()
@@ -225,7 +227,11 @@ class NotationLatexPrinter(LatexPrinter):
             if q.kind == Kind.DACT and ("^" in fname or "_" in fname):
                 fname = f"{{{fname}}}"  # {f^{(2)}}': no double superscript
             if q.kind == Kind.DACT:
-                if self.notation.prime == "subscript" and not isinstance(layer, str):
+                if (
+                    self.notation.prime == "subscript"
+                    and not isinstance(layer, str)
+                    and isinstance(arg, sp.Indexed)  # \Phi'(x) of a variable keeps its call
+                ):
                     idx = arg.indices[0]
                     sub = "" if (idx == 0 and self.notation.scalar_output) else self._index(idx)
                     return f"{fname}'_{{{sub}}}" if sub else f"{fname}'"
@@ -254,7 +260,8 @@ class NotationLatexPrinter(LatexPrinter):
         base = expr.base
         if isinstance(base, sp.Indexed) and expr.exp.is_Integer and expr.exp > 0:
             text = self._print(base)
-            if "^" in text:
+            # a weight's square, (w_{jk})^{2}: w_{jk}^{2} reads as layer 2's weight
+            if "^" in text or Q.kind_is(base, Kind.WEIGHT):
                 return rf"\left({text}\right)^{{{self._print(expr.exp)}}}"
         return super()._print_Pow(expr)
 
@@ -282,8 +289,16 @@ class NotationLatexPrinter(LatexPrinter):
     def _print_Sum(self, expr: sp.Sum) -> str:
         (var, _, _), *more = expr.limits
         body = expr.function
-        if more:
-            return super()._print_Sum(expr)
+        if more:  # SymPy's one Sum over two indices: \sum_{j} \sum_{k} w_{jk}^{2}
+            (outer, _, _), inner = expr.limits[-1], sp.Sum(body, *expr.limits[:-1])
+            layers = [i.layer for lim in expr.limits if (i := Q.index_of(lim[0])) is not None]
+            saved = self._settings["focus"]
+            if self.notation.layers == "labels" and layers:  # letters relative to the weight
+                self._settings["focus"] = max(layers)
+            try:
+                return rf"\sum_{{{self._print(outer)}}} {self._print(inner)}"
+            finally:
+                self._settings["focus"] = saved
         if body.could_extract_minus_sign():  # -\sum_k x, not \sum_k -x
             return "-" + self._print(sp.Sum(-body, *expr.limits))
         return rf"\sum_{{{self._print(var)}}} {self._paren(body)}"
@@ -335,6 +350,12 @@ class NotationLatexPrinter(LatexPrinter):
         return body if coeff == 1 else f"{self._print(coeff)} {body}"
 
     # -- display data -------------------------------------------------------------
+
+    def _print_Decayed(self, node) -> str:
+        """The data part, then the weight-decay term: ``-δ_k O_j + λ w_{jk}``."""
+        decay = node.decay
+        sign = " - " if decay.could_extract_minus_sign() else " + "
+        return self._print(node.data) + sign + self._print(-decay if sign == " - " else decay)
 
     def _print_Factors(self, form: Factors) -> str:
         roles = {f.role for f in form.factors} - {"const"}
@@ -420,10 +441,17 @@ class NotationLatexPrinter(LatexPrinter):
         else:
             body = rf"{col_text} {_transposed(row_text, row)}"
         if node.scale == -1:
-            return f"-{body}"
-        if node.scale == 1:
+            body = f"-{body}"
+        elif node.scale != 1:
+            body = f"{self._print(node.scale)}{self.notation.times}{body}"
+        if node.weight is None:
             return body
-        return f"{self._print(node.scale)}{self.notation.times}{body}"
+        # the weight-decay term, the weight matrix in the orientation printed (the text's)
+        weight = self._weight_matrix(node.weight, _receiver_rows(self.notation))
+        decay = node.decay
+        sign = " - " if decay.could_extract_minus_sign() else " + "
+        coeff = self._print(-decay if sign == " - " else decay)
+        return f"{body}{sign}{coeff}{self.notation.times}{weight}"
 
 
 _KIND_RANK = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .. import symbols as S
 from ..display import Equation, Step
 from ..report import Batch, Heading, Prose, Report
@@ -111,9 +113,32 @@ def render(report: Report, lang: str = "en") -> str:
     return "\n".join(lines) + "\n"
 
 
+_CODE_WORD = re.compile(r"[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+")
+
+
+def code_words(text: str, escape) -> str:
+    """``text`` for text mode, ``escape`` applied around names written with an
+    underscore (``sum_sq``, ``leaky_relu``): those are code, set in typewriter with
+    the font's own underscore (``{\\char95}``: OT1's ``\\_`` is a rule that reads
+    as a space when the PDF is searched or copied)."""
+    out, last = [], 0
+    for m in _CODE_WORD.finditer(text):
+        out.append(escape(text[last : m.start()]))
+        out.append(r"\texttt{" + m.group(0).replace("_", "{\\char95}") + "}")
+        last = m.end()
+    out.append(escape(text[last:]))
+    return "".join(out)
+
+
 def _tex_escape(text: str) -> str:
-    """Our own prose for text mode; the Greek letters it names go into math mode,
-    since text fonts (Latin Modern) have no Greek glyphs."""
+    """Our own prose for text mode (names with underscores as code, see
+    :func:`code_words`)."""
+    return code_words(text, _escape_plain)
+
+
+def _escape_plain(text: str) -> str:
+    """The Greek letters prose names go into math mode, since text fonts (Latin
+    Modern) have no Greek glyphs."""
     for a, b in (
         ("\\", r"\textbackslash{}"),
         ("&", r"\&"),

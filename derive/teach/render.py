@@ -393,6 +393,12 @@ def _latex_body(pr: Printed, lang: str, comment: bool = False) -> str:
 
 
 def _tex_text(text: str) -> str:
+    from ..printing.report_latex import code_words
+
+    return code_words(text, _tex_plain)  # sum_sq in typewriter, with a real underscore
+
+
+def _tex_plain(text: str) -> str:
     for a, b in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&")):
         text = text.replace(a, b)
     text = text.replace("#", r"\#")
