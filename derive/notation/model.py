@@ -53,6 +53,9 @@ class Conventions:
     """Δw = -η ∂E/∂w ("descent"), or the book's: the power rule's constant absorbed into η."""
     bias: str = "b"
     """A bias b_j, or a weight w_{j0} on a constant input x_0 = 1 (Mitchell, Bishop)."""
+    generic_units: bool = False
+    """Index letters name units of any layer, not one layer each (Rumelhart 1986: "j
+    may be an output or a hidden unit"); the checker tries every layer a relation allows."""
     weight_decay: str = ""
     """The glyph of an L2 weight-decay coefficient in the objective (λ, reg), or none."""
 
@@ -374,6 +377,7 @@ def for_depth(notation: Notation, depth: int) -> Notation:
         matrix_weights=(),
         activation=(notation.activation[0],) * depth,
         scalar_output=False,
+        vector_subscripts=True,  # δ_l and δ_m: one name for the vectors of every layer
     )
 
 

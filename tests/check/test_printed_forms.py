@@ -167,3 +167,19 @@ def test_a_bias_written_as_the_weight_on_a_constant_input(notation, lhs, rhs, st
 def test_goodfellow_a_component_of_a_gradient(lhs, rhs, status):
     net = {"activation": "tanh", "output_activation": "identity", "loss": "sse"}
     assert verdict("goodfellow", lhs, rhs, **net).status == status
+
+
+@pytest.mark.parametrize(
+    "lhs, rhs, status",
+    [
+        # a whole layer's update from the gradient by its pre-activations: derived, not defined
+        (r"\Delta W^{(2)}", r"-\eta \nabla_{a^{(2)}} J {h^{(1)}}^{T}", "holds"),
+        (r"\Delta W^{(2)}", r"\eta \nabla_{a^{(2)}} J {h^{(1)}}^{T}", "fails"),
+        (r"\Delta W^{(1)}", r"-\eta \nabla_{a^{(1)}} J x^{T}", "holds"),
+        (r"\Delta W^{(2)}_{ij}", r"-\eta \left(\nabla_{a^{(2)}} J\right)_{i} h^{(1)}_{j}", "holds"),
+        (r"\Delta W^{(2)}_{ij}", r"-\eta \frac{\partial J}{\partial W^{(2)}_{ij}}", "definition"),
+    ],
+)
+def test_goodfellow_whole_layer_updates(lhs, rhs, status):
+    net = {"activation": "tanh", "output_activation": "identity", "loss": "sse"}
+    assert verdict("goodfellow", lhs, rhs, **net).status == status
