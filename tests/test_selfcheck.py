@@ -76,13 +76,11 @@ NOT_YET: dict[str, list[tuple]] = {
         )
     ],
     # -- checkB's presets (checkB keeps these) -----------------------------------------
-    "bishop": [(_ALWAYS, "bias as w_{j0} on x_0 = 1 fails; z_0 and more not read")],
-    "goodfellow": [(_ALWAYS, "(\\nabla_{a} J)_i, the batch size I and f^{(l)} not read")],
-    "mitchell": [(_ALWAYS, "bias as w_{j0} on x_0 = 1 fails; sigma^{(l)} not read")],
-    "nielsen": [
+    "rumelhart": [
         (
-            lambda hidden, output, loss, depth, bias, fmt: loss == "mse",
-            "the number of outputs J in the mean loss is not read",
+            _ALWAYS,
+            "the updates Δw_{ji} = η δ_{pj} o_{pi} and the matrix lines fail by their sign "
+            "(δ_{pj} = -∂E_p/∂net_{pj}): the printer and the checker disagree on main",
         )
     ],
 }
