@@ -1,4 +1,5 @@
-"""Session-wide hooks: the sweep says how many printed combinations it checked; the\nhold-out of the six texts prints its table."""
+"""Session-wide hooks: the sweep and the self-check say how many combinations they
+checked; the hold-out of the six texts prints its table."""
 
 from __future__ import annotations
 
@@ -10,6 +11,12 @@ def pytest_terminal_summary(terminalreporter) -> None:
     if sweep is not None and sweep.RAN:
         terminalreporter.write_line(
             f"sweep: {sum(sweep.RAN)} printed combinations checked ({len(sweep.NETWORKS)} networks)"
+        )
+    selfcheck = sys.modules.get("tests.test_selfcheck")
+    if selfcheck is not None and selfcheck.RAN:
+        terminalreporter.write_line(
+            f"selfcheck: {sum(selfcheck.RAN)} printouts read back by derive check "
+            f"({len(selfcheck.COMBOS)} selected of {len(selfcheck._combos())})"
         )
     # tests/check is no package: pytest imports the module by its basename
     holdout = sys.modules.get("test_holdout") or sys.modules.get("tests.check.test_holdout")

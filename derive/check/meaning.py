@@ -73,6 +73,20 @@ def _strip_braces(name: str) -> str:
     return name.replace("{", "").replace("}", "").replace("\\", "")
 
 
+def _one_letter(indices: tuple) -> bool:
+    """Are these indices one letter, primed or not (j, j'): nodes of one layer?"""
+    letters = {str(i).rstrip("'") for i in indices if isinstance(i, sp.Symbol)}
+    return len(letters) == 1 and all(isinstance(i, sp.Symbol) for i in indices)
+
+
+def _layer_name(name: str) -> str:
+    """A glyph's layer label as the parser writes it: ``W^1``, ``W^(1)`` -> ``W^(1)``."""
+    base, sep, label = name.partition("^")
+    if not sep or label.startswith("("):
+        return name
+    return f"{base}^({label})"
+
+
 @dataclass
 class World:
     notation: Notation
@@ -93,19 +107,20 @@ class World:
         decay = _strip_braces(n.conventions.weight_decay).replace("mathrm", "")
         self.decay_names = {"lambda"} | ({decay} if decay else set())
         self.output_names = {o for o in (*n.outputs, *n.vectors)}
-        names = [_strip_braces(w).replace("^", "^(") + (")" if "^" in w else "") for w in n.weights]
+        names = [_layer_name(_strip_braces(w)) for w in n.weights]
         # a name used for every layer (the book's W) is told apart by its indices
         self.weight_names = {
             w: layer for layer, w in enumerate(names, start=1) if names.count(w) == 1
         }
         # names of whole weight matrices in matrix forms -> the name of their elements
-        self.weight_symbols = {w: w for w in names} | {
-            _strip_braces(m).replace("text", ""): names[layer]
+        self.weight_symbols = {w: w for w in names} | {  # W_ih, W_ho: layers 1 and 2
+            _strip_braces(m).replace("text", ""): f"{names[layer].split('^(')[0]}^({layer + 1})"
             for layer, m in enumerate(n.matrix_weights)
         }
         # the vocabulary of the notation model: which glyph names which kind
         glyph = lambda g: _strip_braces(g).replace("mathrm", "").split("^")[0]  # noqa: E731
         self.loss_names = {"E", glyph(n.loss_glyph)}
+        self.lr_names.add(glyph(n.lr))  # \mathrm{step\_size}
         self.output_glyphs = {"O", "h"} | {glyph(o) for o in (*n.outputs, *n.vectors)}
         if n.input:
             self.output_glyphs.add(glyph(n.input))
@@ -202,9 +217,14 @@ class World:
             return S.net(self.layer_of_letter(indices[0]))[indices[0]]
         if name == n.target:
             return S.d[indices[0]]
-        if name == "delta" and len(indices) == 2 and name not in n.local_names:  # δ_{jj'}
+        if (
+            name == "delta"
+            and len(indices) == 2
+            and (name not in n.local_names or _one_letter(indices))
+        ):  # δ_{jj'}: Kronecker's (note 003's own δ_{ij} joins two layers)
             return sp.KroneckerDelta(*indices)
-        if name in self.delta_glyphs and name not in n.local_names:
+        if name in self.delta_glyphs and (name not in n.local_names or len(indices) == 1):
+            # (note 003's own δ_{ij} has two indices; δ_j is the network's error term)
             if self.delta_sign == 0:
                 raise NotDefined(f"notation {n.name} has no δ")
             layer = self.layer_of_letter(indices[0])
@@ -226,6 +246,11 @@ class World:
             )
         if n.prime == "subscript" and name.endswith("'"):  # note 003's \Phi'_j
             if _strip_braces(name[:-1]) in {_strip_braces(a) for a in n.activation}:
+                if len(indices) == 1 and indices[0].is_Integer:  # {\Phi_2}': layer 2's, at
+                    layer = int(indices[0])  # its one node
+                    if layer != L or not self.network.scalar_output:
+                        raise NotDefined(f"{name[:-1]}_{layer}' without its argument")
+                    return S.fprime(layer, S.net(layer)[0])
                 layer = self.layer_of_letter(indices[0])
                 return S.fprime(layer, S.net(layer)[indices[0]])
         if name == "b":
@@ -275,6 +300,10 @@ class World:
             return S.net(L)[0]  # note 003's one output node
         if self.network.scalar_output and name in (n.outputs[-1], n.target):
             return S.O(L)[0] if name == n.outputs[-1] else S.d[0]  # note 003's y and d
+        if self.network.scalar_output and name == "b" and self.network.bias:
+            return S.b(L)[0]  # the one output's bias
+        if self.network.scalar_output and name in self.delta_glyphs and self.delta_sign:
+            return self.delta_sign * self.partial(S.E, S.net(L)[0])  # the one output's δ
         if len(name) == 1 and name.isupper() and name.lower() in self.letters:
             return S.width(self.letters[name.lower()])
         if name.rstrip("'") in self.letters:
@@ -624,7 +653,12 @@ def elementwise(plhs: sp.Expr, prhs: sp.Expr, world: World) -> tuple | None:
         for f in prhs.atoms(sp.Function)
         if type(f).__name__ == "transpose" and isinstance(f.args[0], sp.Indexed)
     ]
-    if isinstance(plhs, sp.Symbol):  # a matrix: its element from the outer product
+    errors = {world.notation.error, world.notation.matrix_error}
+    base, _, word = plhs.name.partition("_") if isinstance(plhs, sp.Symbol) else ("", "", "")
+    layer = {"hidden": world.network.depth - 1, "output": world.network.depth}.get(word)
+    if base in errors and layer is not None:  # the book's e_hidden: the hidden layer's errors
+        plhs = sp.IndexedBase(base)[sp.Symbol(world.notation.letters[layer])]
+    elif isinstance(plhs, sp.Symbol):  # a matrix: its element from the outer product
         cols = [e for e in sp.Mul.make_args(prhs) if isinstance(e, sp.Indexed)]
         cols += [
             c

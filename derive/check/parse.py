@@ -221,13 +221,14 @@ class _Prod:
 
 
 class _Atom:
-    __slots__ = ("base", "subs", "sups", "primes")
+    __slots__ = ("base", "subs", "sups", "primes", "after_times")
 
     def __init__(self, base):
         self.base = base  # a Token or a node
         self.subs = []
         self.sups = []
         self.primes = 0
+        self.after_times = False  # written after \cdot: not a function's arguments
 
 
 class _Group:
@@ -314,6 +315,8 @@ class _TreeBuilder(Transformer):
         prod = c[0]
         if len(c) == 3 and c[1].type != "MULOP":
             prod.items.append(c[1])
+        if len(c) == 3 and c[1].type == "MULOP" and isinstance(c[-1], _Atom):
+            c[-1].after_times = True  # step_size \cdot (1 - h): a product, not a call
         prod.items.append(c[-1])
         return prod
 
@@ -556,10 +559,11 @@ class _Ident:
 
 
 class _ParenItem:
-    __slots__ = ("node", "subs", "sups", "primes")
+    __slots__ = ("node", "subs", "sups", "primes", "after_times")
 
-    def __init__(self, node, subs, sups, primes):
+    def __init__(self, node, subs, sups, primes, after_times=False):
         self.node, self.subs, self.sups, self.primes = node, subs, sups, primes
+        self.after_times = after_times
 
 
 class _Partial:
@@ -750,12 +754,12 @@ class _Builder:
                     return [self.big_op(sympy.Sum, subs, sups, primes)]
                 return [_Ident(name, "greek", subs, sups, primes)]
             if kind == "TEXT":
-                content = _text_content(base).strip()
+                content = _text_content(base).strip().replace("\\_", "_")  # step\_size
                 if not content:
                     if subs or sups or primes:
                         raise Unsupported("scripts on an empty \\text{}")
                     return []
-                if not _WORD.match(content):
+                if not _WORD.match(content.replace("_", "")):
                     raise Unsupported(f"prose in \\text{{{content}}}")
                 return [_Ident(content, "text", subs, sups, primes)]
             if kind == "PARTIAL":
@@ -789,8 +793,12 @@ class _Builder:
             return self.group_items(base, subs, sups, primes)
         if isinstance(base, _Paren):
             if base.open.type == "LEFT" or base.close.type == "RIGHT":
-                return [self.left_right(base, subs, sups, primes)]
-            return [_ParenItem(base, subs, sups, primes)]
+                item = self.left_right(base, subs, sups, primes)
+            else:
+                item = _ParenItem(base, subs, sups, primes)
+            if isinstance(item, _ParenItem):
+                item.after_times = atom.after_times
+            return [item]
         if isinstance(base, _Frac):
             value = self.frac(base)
             if isinstance(value, _DerivOp):
@@ -901,7 +909,12 @@ class _Builder:
                 nxt.delta = True
                 i += 1
                 continue
-            if isinstance(it, _Ident) and isinstance(nxt, _ParenItem) and self.applicable(it):
+            if (
+                isinstance(it, _Ident)
+                and isinstance(nxt, _ParenItem)
+                and not nxt.after_times
+                and self.applicable(it)
+            ):
                 vals.append(self.apply_function(it, nxt))
                 i += 2
                 continue

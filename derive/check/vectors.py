@@ -16,6 +16,10 @@ from itertools import count
 import sympy as sp
 
 _LO, _HI = sp.Symbol("_lo"), sp.Symbol("_hi")
+BATCH = "Delta"
+r"""``\Delta^{(l)}``: a batch of the layer's error terms, one sample per row (row vectors:
+``Δ^{(l)} = f'(net^{(l)}) ∘ (Δ^{(l+1)} W^{(l+1)ᵀ})``, ``∂E/∂W^{(l)} = -O^{(l-1)ᵀ} Δ^{(l)}``,
+``∂E/∂b^{(l)} = -Σ_rows Δ^{(l)}``); the relation is checked for a batch of one sample."""
 _LETTERS: dict[int, object] = {}
 
 
@@ -33,11 +37,15 @@ def _kind(expr, world) -> str:
     """'vector', 'matrix' or '' for a parsed name without indices."""
     if isinstance(expr, sp.Symbol) and expr.name == world.notation.target:
         return "vector"  # y: the targets of the output layer
+    if isinstance(expr, sp.Symbol) and expr.name == world.notation.input:
+        return "vector"  # x: the inputs
     if not isinstance(expr, sp.Symbol) or "^(" not in expr.name:
         return ""
     glyph = expr.name.split("^(")[0]
     if glyph in world.weight_glyphs:
         return "matrix"
+    if glyph == BATCH and world.delta_sign:
+        return "vector"  # Δ^{(l)}: the layer's δ of a batch, one sample per row
     if glyph in world.output_glyphs | world.net_glyphs | world.delta_glyphs | {"b"}:
         return "vector"
     return ""
@@ -49,18 +57,31 @@ def has_vectors(expr, world) -> bool:
     return any(_kind(s, world) and s.name != world.notation.target for s in expr.atoms(sp.Symbol))
 
 
-def element(expr, idx, world):
-    """Element ``idx`` of a vector expression (scalars are themselves)."""
+def _rows(expr) -> bool:
+    """Is this written with a batch in rows (``Δ^{(l)}``, ``Σ_rows``)?"""
+    return any(s.name.split("^(")[0] == BATCH for s in expr.atoms(sp.Symbol)) or any(
+        str(s.limits[0][0]) == "rows" for s in expr.atoms(sp.Sum)
+    )
+
+
+def element(expr, idx, world, rows: bool = False):
+    """Element ``idx`` of a vector expression (scalars are themselves); with ``rows``
+    the vectors are rows: ``v W`` is ``Σ_k v_k W_{kj}``."""
     kind = _kind(expr, world)
     if kind == "vector":
-        return sp.IndexedBase(expr.name)[idx]
+        name = expr.name
+        if name.split("^(")[0] == BATCH:
+            name = _strip(world.notation.delta) + name[len(BATCH) :]
+        return sp.IndexedBase(name)[idx]
+    if isinstance(expr, sp.Sum) and str(expr.limits[0][0]) == "rows":
+        return element(expr.function, idx, world, rows)  # a batch of one sample
     if kind == "matrix":
         raise ValueError(f"a matrix {expr} where a vector belongs")
     name = type(expr).__name__
     if name == "transpose":
-        return element(expr.args[0], idx, world)
+        return element(expr.args[0], idx, world, rows)
     if name == "hadamard":
-        return sp.Mul(*[element(a, idx, world) for a in expr.args])
+        return sp.Mul(*[element(a, idx, world, rows) for a in expr.args])
     if name == "nabla":
         target, by = expr.args if len(expr.args) == 2 else (expr.args[0], None)
         if by is None:
@@ -78,18 +99,22 @@ def element(expr, idx, world):
             name, transposed = _matrix_of(m, world)
             k = next(world_letters(world))
             rest = sp.Mul(*[f for f in factors if f is not m])
+            if world.notation.book_layout:  # the book's W is (next layer) x (this layer)
+                transposed = not transposed
+            if rows:  # v W: the vector's index runs over the matrix's rows
+                transposed = not transposed
             entry = sp.IndexedBase(name)[(k, idx) if transposed else (idx, k)]
-            return sp.Sum(entry * element(rest, k, world), (k, _LO, _HI))
-        return sp.Mul(*[element(f, idx, world) for f in factors])
+            return sp.Sum(entry * element(rest, k, world, rows), (k, _LO, _HI))
+        return sp.Mul(*[element(f, idx, world, rows) for f in factors])
     if isinstance(expr, sp.Derivative):
         return sp.Derivative(
-            element(expr.expr, idx, world),
-            *[element(v, idx, world) for v in expr.variables],
+            element(expr.expr, idx, world, rows),
+            *[element(v, idx, world, rows) for v in expr.variables],
             evaluate=False,
         )
     if not expr.args or isinstance(expr, (sp.Indexed, sp.Sum)):
         return expr
-    return expr.func(*[element(a, idx, world) for a in expr.args])
+    return expr.func(*[element(a, idx, world, rows) for a in expr.args])
 
 
 def _matrix_of(f, world):
@@ -101,10 +126,64 @@ def _matrix_of(f, world):
     return None
 
 
+def _matrix_name(expr, world) -> str | None:
+    r"""The name of a weight matrix written whole: ``W^{(l)}``, ``\Delta W^{(l)}``."""
+    if not isinstance(expr, sp.Symbol):
+        return None
+    name = expr.name.removeprefix("Delta ")
+    if _kind(sp.Symbol(name), world) == "matrix":
+        return expr.name
+    return None
+
+
+def _is_matrix(expr, world) -> bool:
+    """Is ``expr`` a whole weight matrix, its update or the gradient by it?"""
+    if isinstance(expr, sp.Derivative) and len(expr.variables) == 1:
+        return _matrix_name(expr.variables[0], world) is not None
+    return _matrix_name(expr, world) is not None
+
+
+def matrix_element(expr, row, col, world, rows: bool = False):
+    """Element (row, col) of a matrix expression: ``∂E/∂W``, ``ΔW``, ``η u vᵀ``; the
+    book's matrices are (next layer) x (this layer), so their element (k, j) is w_{j,k}."""
+    book = world.notation.book_layout
+    if _matrix_name(expr, world):
+        return sp.IndexedBase(expr.name)[(col, row) if book else (row, col)]
+    if type(expr).__name__ == "transpose" and _matrix_name(expr.args[0], world):
+        return sp.IndexedBase(expr.args[0].name)[(row, col) if book else (col, row)]
+    if isinstance(expr, sp.Derivative):
+        (by,) = expr.variables
+        return sp.Derivative(expr.expr, matrix_element(by, row, col, world, rows), evaluate=False)
+    if isinstance(expr, sp.Add):
+        return sp.Add(*[matrix_element(a, row, col, world, rows) for a in expr.args])
+    factors = list(sp.Mul.make_args(expr))
+    vectors = [f for f in factors if _kind(f, world) == "vector"]
+    cols = [f for f in factors if type(f).__name__ == "transpose" and _kind(f.args[0], world)]
+    if len(vectors) != 1 or len(cols) != 1:
+        raise ValueError(f"{expr} is not an outer product u vᵀ")
+    (u,), (vt,) = vectors, cols
+    rest = [f for f in factors if f is not u and f is not vt]
+    if any(has_vectors(f, world) for f in rest):
+        raise ValueError(f"{expr} is not an outer product u vᵀ")
+    if rows:  # uᵀ v of row vectors: the transposed one gives the row
+        return sp.Mul(*rest, element(vt.args[0], row, world), element(u, col, world))
+    return sp.Mul(*rest, element(u, row, world), element(vt.args[0], col, world))
+
+
 def elementwise(plhs, prhs, world):
-    """The relation for element j of its vectors, or None when it has none."""
+    """The relation for element j of its vectors (element (j, k) where the left side is
+    a matrix), or None when it has none."""
     if not (has_vectors(plhs, world) or has_vectors(prhs, world)):
         return None
-    j = sp.Symbol(world.notation.node_letters[0] if world.notation.node_letters else "j")
+    letters = world.notation.node_letters or ("j", "k")
+    j = sp.Symbol(letters[0])
     _LETTERS.clear()  # each relation starts again at k
-    return element(plhs, j, world), element(prhs, j, world)
+    rows = _rows(plhs) or _rows(prhs)
+    if _is_matrix(plhs, world):
+        k = sp.Symbol(letters[1] if len(letters) > 1 else "k")
+        return matrix_element(plhs, j, k, world, rows), matrix_element(prhs, j, k, world, rows)
+    return element(plhs, j, world, rows), element(prhs, j, world, rows)
+
+
+def _strip(glyph: str) -> str:
+    return glyph.replace("\\", "").replace("{", "").replace("}", "")

@@ -33,6 +33,7 @@ from .evaluate import Partial, printable_form, values
 from .extract import Relation
 from .meaning import REAL_VARIABLES, NotDefined, World, elementwise, index_layers
 from .parse import BARE_LABEL_BASES, FUNCTIONS, LatexSyntaxError, Unsupported, parse_latex
+from .vectors import BATCH
 from .vectors import elementwise as vector_element
 
 LAYER_BASES = frozenset({"W", "b", "delta", "net", "O", "h"})
@@ -151,9 +152,10 @@ class Checker:
                 from ..network import build
 
                 hidden, out = net.activations[0], net.activations[-1]
-                deep = build(
-                    widths=(3, 4, 3, 4, 2),
-                    activation=(hidden,) * 3 + (out,),
+                acts = net.activations if net.depth >= 4 else (hidden,) * 3 + (out,)
+                deep = build(  # the network's own activations, layer by layer
+                    widths=tuple((3, 4)[n % 2] for n in range(len(acts))) + (2,),
+                    activation=acts,
                     loss=net.loss.name,
                     bias=True,
                 )
@@ -164,12 +166,13 @@ class Checker:
     def parse(self, text: str) -> sp.Expr:
         w = self.world
         glyphs = w.output_glyphs | w.net_glyphs | w.delta_glyphs | w.weight_glyphs | {"b"}
+        glyphs |= {BATCH} if w.delta_sign else set()  # Δ^{(l)}: a batch of δ^{(l)}
         labels = w.notation.layers == "labels"
         return parse_latex(
             text,
             layer_bases=LAYER_BASES | glyphs,
             bare_labels=BARE_LABEL_BASES | (glyphs if labels else frozenset()),
-            functions=FUNCTIONS | w.activation_names | set(w.layer_functions),
+            functions=FUNCTIONS | w.activation_names | set(w.layer_functions) | _general(w),
         )
 
     def check(self, rel: Relation) -> Verdict:
@@ -232,7 +235,8 @@ class Checker:
         except Unsupported as err:
             v.how = f"cannot read it: {err}"
             return v
-        if self.world.notation.layers == "labels":  # whole-layer vectors: element j
+        if self.world.notation.layers == "labels" or _labelled_vectors(plhs, prhs, self.world):
+            # whole-layer vectors (delta^{(l)} in any notation): element j
             try:
                 element = vector_element(plhs, prhs, self.world)
             except ValueError as err:
@@ -386,7 +390,9 @@ class Checker:
         lv = _values(lhs, envs, self.points, self._loss)
         rv = _values(rhs, envs, self.points, self._loss)
         scale = np.maximum(np.maximum(abs(lv), abs(rv)), 1e-12)
-        close = np.all(abs(lv - rv) <= TOLERANCE * scale) and free_l == free_r
+        close = bool(np.all(abs(lv - rv) <= TOLERANCE * scale))
+        if close and free_l != free_r:  # Σ_{l'} δ_{ll'} O_{l'} has no m: equal for every m?
+            close = self._same_for_every(free_l ^ free_r, free, lhs, rhs, envs)
         if definition:
             v.status = "definition"
             v.how = "agrees with the notation's definition" if close else ""
@@ -410,6 +416,25 @@ class Checker:
         v.difference = self._show(lhs - rhs)
         v.diagnosis = self._diagnose(lhs, rhs, lv, rv, envs, free_l, free_r, plhs, prhs)
         return v
+
+    def _same_for_every(self, extra: set, free: set, lhs, rhs, envs) -> bool:
+        """Do the sides still agree with the indices that only one side has moved to other
+        nodes?  Then that side does not depend on them, and the relation holds for each."""
+        both = sp.Tuple(lhs, rhs)
+        layers = {idx: _index_layers(both, idx, self.world) for idx in extra}
+        moved = []
+        for pt, env in zip(self.points, envs, strict=True):
+            env = dict(env)
+            for idx in extra:
+                width = min(pt.widths[n] for n in layers[idx])
+                if width < 2:
+                    return False  # one node: nothing to move to
+                env[idx] = (env[idx] + 1 + self._rng.randrange(width - 1)) % width
+            moved.append(env)
+        lv = _values(lhs, moved, self.points, self._loss)
+        rv = _values(rhs, moved, self.points, self._loss)
+        scale = np.maximum(np.maximum(abs(lv), abs(rv)), 1e-12)
+        return bool(np.all(abs(lv - rv) <= TOLERANCE * scale))
 
     @property
     def _loss(self) -> sp.Expr:
@@ -705,9 +730,15 @@ _LABEL = re.compile(r"\^\(([a-z]|L)([+-]\d+)?\)$")
 """A layer label: a general layer (l, or Goodfellow's k), or the last one (L)."""
 
 
+def _general(world: World) -> set[str]:
+    """The activations of a general layer, ``f^{(l)}``, ``f^{(l+1)}`` (Goodfellow's k)."""
+    return {f"{a}^({x}{o})" for a in world.activation_names for x in "lk" for o in ("", "+1", "-1")}
+
+
 def _general_labels(parsed: sp.Expr) -> set[str]:
     """Names such as ``W^(l+1)``: quantities of a general layer l."""
     names = {str(b) for b in parsed.atoms(sp.IndexedBase)}
+    names |= {str(f.func) for f in parsed.atoms(sp.Function)}  # f^(l)
     return {n for n in names if (m := _LABEL.search(n)) and m.group(1) != "L"}
 
 
@@ -720,9 +751,24 @@ def _label_value(label: str, layer: int, depth: int) -> int | None:
 
 
 def _relabel(parsed: sp.Expr, rename: dict) -> sp.Expr:
-    return parsed.replace(
+    parsed = parsed.replace(
         lambda e: isinstance(e, sp.IndexedBase) and str(e) in rename,
         lambda e: sp.IndexedBase(rename[str(e)]),
+    )
+    return parsed.replace(  # f^{(l)}: the activation of layer l
+        lambda e: isinstance(e, sp.Function) and str(e.func) in rename,
+        lambda e: sp.Function(rename[str(e.func)])(*e.args),
+    )
+
+
+def _labelled_vectors(plhs, prhs, world: World) -> bool:
+    r"""Does a side name a whole layer by its label (``\delta^{(l)}``, ``O^{(l-1)}``)?"""
+    from .vectors import _kind
+
+    return any(
+        _kind(s, world) == "vector" and s.name != world.notation.target
+        for side in (plhs, prhs)
+        for s in side.atoms(sp.Symbol)
     )
 
 

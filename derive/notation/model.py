@@ -374,6 +374,7 @@ def for_depth(notation: Notation, depth: int) -> Notation:
         matrix_weights=(),
         activation=(notation.activation[0],) * depth,
         scalar_output=False,
+        vector_subscripts=True,  # δ_l and δ_m: one name for the vectors of every layer
     )
 
 
