@@ -208,6 +208,10 @@ class World:
             return self._labelled(name, indices)
         if name in self.loss_names and all(str(i) in self.example_letters for i in indices):
             return S.E  # E_d, E_n: the loss of the current example
+        if name == "x" and len(indices) == 2 and "x" in n.outputs[:1]:
+            # Mitchell's x_{ji}: the input from unit i into unit j, i's output
+            sender = indices[1] if self.receiver_first else indices[0]
+            return S.O(self.layer_of_letter(sender))[sender]
         if name in self.output_names or name == "x":
             layer = (
                 0 if name == "x" and "x" not in n.outputs[1:] else self._output_layer(name, indices)

@@ -172,6 +172,9 @@ _HI = sympy.Symbol("_hi")
 _TRANSPOSE = sympy.Function("transpose")
 _HADAMARD = sympy.Function("hadamard")
 _NABLA = sympy.Function("nabla")
+_NORM = sympy.Function("norm")
+"""``\\| v \\|``: the Euclidean norm of a whole-layer vector (check/vectors.py); of a
+scalar, its absolute value."""
 
 _CJK = re.compile(
     r"[\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
@@ -692,7 +695,7 @@ class _Builder:
         if isinstance(node, _Prod):
             return self.product(self.items(node.items))
         if isinstance(node, _Add):
-            return _add([self.build(n) if s > 0 else _neg(self.build(n)) for s, n in node.terms])
+            return _add(self.terms(node.terms))
         if isinstance(node, _Neg):
             return _neg(self.build(node.arg))
         if isinstance(node, _Chain):
@@ -706,6 +709,24 @@ class _Builder:
             raise Unsupported("an empty entry")
         # a bare argument (Token or group) used as an expression
         return self.arg_value(node)
+
+    def terms(self, terms) -> list:
+        """The terms of a sum; ``\\sum_k -x_k y`` is ``Σ_k (-x_k y)``, as written in
+        textbooks (Mitchell's ``\\sum_{k} -\\delta_k w_{kh}``), not ``(Σ_k) - x_k y``."""
+        out, i = [], 0
+        while i < len(terms):
+            sign, node = terms[i]
+            if i + 1 < len(terms) and terms[i + 1][0] < 0 and _ends_in_sum(node):
+                resolved = self.items(node.items)
+                if resolved and isinstance(resolved[-1], _SumOp):
+                    body = _Value(_neg(self.build(terms[i + 1][1])))
+                    value = self.product([*resolved, body])
+                    out.append(value if sign > 0 else _neg(value))
+                    i += 2
+                    continue
+            out.append(self.build(node) if sign > 0 else _neg(self.build(node)))
+            i += 1
+        return out
 
     def arg_value(self, arg):
         """The value of a script or \\frac argument: a Token or a _Group."""
@@ -864,13 +885,15 @@ class _Builder:
             ("\\lbrace", "\\rbrace"),
             ("\\langle", "\\rangle"),
         }
-        bars = {"|", "\\|", "\\lvert", "\\rvert", "\\lVert", "\\rVert"}
+        bars = {"|", "\\|", "\\lvert", "\\rvert", "\\lVert", "\\rVert", "\u2016", "\u2225"}
         if (left, right) in pairs:
             return _ParenItem(paren, subs, sups, primes)
         if left in bars and right in bars:
             if len(paren.args) != 1:
                 raise Unsupported("a list inside |…|")
-            return self.scripted(sympy.Abs(self.build(paren.args[0])), subs, sups, primes)
+            norm = {left, right} <= {"\\|", "\\lVert", "\\rVert", "\u2016", "\u2225"}
+            value = self.build(paren.args[0])
+            return self.scripted(_NORM(value) if norm else sympy.Abs(value), subs, sups, primes)
         if left == "." or right == ".":
             raise Unsupported(f"one-sided delimiters '\\left{left} … \\right{right}'")
         where, col = _where(self.source, paren.close.start_pos)
@@ -990,6 +1013,8 @@ class _Builder:
     def applicable(self, it: _Ident) -> bool:
         if it.delta:
             return False
+        if self.unit_function(it):
+            return True
         if it.subs or it.sups:  # a layer's own function, σ_2 or f^{(3)}, where it is one
             return self.function_name(it) in self.functions
         if it.kind == "text":
@@ -999,6 +1024,16 @@ class _Builder:
         if it.kind in ("letter", "greek"):
             return it.name in self.functions
         return False
+
+    def unit_function(self, it: _Ident) -> bool:
+        """``f_j``, ``f'_j``: a function letter with a unit's one-letter subscript."""
+        return bool(
+            it.subs
+            and not it.sups
+            and it.kind in ("letter", "greek")
+            and it.name in self.functions
+            and _unit_subscript(it.subs[0])
+        )
 
     def function_name(self, it: _Ident) -> str | None:
         """``sigma_2`` for ``\\sigma_{2}``, ``f^(3)`` for ``f^{(3)}``: the name of a layer's
@@ -1020,7 +1055,13 @@ class _Builder:
 
     def apply_function(self, it: _Ident, paren: _ParenItem):
         args = [self.build(a) for a in paren.node.args]
-        name = self.function_name(it)
+        if self.unit_function(it):  # Rumelhart's f_j(net_{pj}): unit j's function, at j
+            unit = sympy.Symbol(_unit_subscript(it.subs[0]))
+            if not any(unit in a.free_symbols for a in args):
+                raise Unsupported(f"{it.name}_{unit} applied to a quantity of another unit")
+            name = it.name
+        else:
+            name = self.function_name(it)
         if it.primes:
             if len(args) == 1 and isinstance(args[0], (sympy.Symbol, sympy.Indexed)):
                 var = args[0]
@@ -1069,6 +1110,8 @@ class _Builder:
         sup = it.sups[0] if it.sups else None
         label = power = None
         transpose = False
+        if sup is not None and it.name in self.layer_bases:
+            sup, transpose = _label_then_transpose(sup)  # W^{(k)\top}, Goodfellow's
         if sup is not None:
             if self.is_transpose(sup):
                 transpose = True
@@ -1285,7 +1328,11 @@ class _Builder:
             variables.append((self.sum_var(sub), _LO))
         else:
             for g in sub.items:
-                if isinstance(g, _Rel):
+                if isinstance(g, _Rel) and str(g.op) in ("\\in", "\u2208"):
+                    # k \in outputs, j \in Downstream(h), k \in K: a fully connected
+                    # layer's every unit, which the index's own layer already says
+                    variables.append((self.sum_var(g.lhs), _LO))
+                elif isinstance(g, _Rel):
                     if str(g.op) != "=":
                         raise Unsupported(f"a {name} over a condition {str(g.op)!r}")
                     variables.append((self.sum_var(g.lhs), self.build(g.rhs)))
@@ -1419,6 +1466,64 @@ class _Builder:
         raise Unsupported("a cases condition that is not a relation or 'otherwise'")
 
 
+_BARE_NORM_BAR = re.compile(r"(?<!\\left)(?<!\\right)(?<!\\left )(?<!\\right )\\\|")
+
+
+def _unit_subscript(sub) -> str | None:
+    """The letter of a one-letter lower-case subscript (``f_j``: unit j), else None."""
+    if isinstance(sub, Token) and sub.type == "CHAR" and sub.isalpha() and sub.islower():
+        return str(sub)
+    atom = _single_atom(sub)
+    if atom is not None and not (atom.subs or atom.sups or atom.primes):
+        base = atom.base
+        if isinstance(base, Token) and base.type in ("CHAR", "LETTERS") and len(base) == 1:
+            return str(base) if str(base).isalpha() and str(base).islower() else None
+    return None
+
+
+def _ends_in_sum(node) -> bool:
+    """A product whose last atom is a bare \\sum or \\prod (its body follows a minus)."""
+    if not (isinstance(node, _Prod) and node.items):
+        return False
+    last = node.items[-1]
+    return (
+        isinstance(last, _Atom)
+        and isinstance(last.base, Token)
+        and last.base.type == "BIGOP"
+        and not last.primes
+    )
+
+
+def _pair_norm_bars(s: str) -> str:
+    """``\\| v \\|`` (Nielsen's ``\\|y - a^L\\|^2``): bare double bars, which
+    open and close alike, become an opening ``‖`` and a closing ``∥`` for the
+    grammar, in pairs, two characters for two, so columns stay right."""
+    bars = [m.start() for m in _BARE_NORM_BAR.finditer(s)]
+    if not bars or len(bars) % 2:
+        return s
+    out = list(s)
+    for n, at in enumerate(bars):
+        out[at : at + 2] = ["\u2016", " "] if n % 2 == 0 else [" ", "\u2225"]
+    return "".join(out)
+
+
+def _label_then_transpose(sup):
+    """``{(k)\top}`` -> (``{(k)}``, True): a layer label and a transpose in one
+    superscript; anything else unchanged, with False."""
+    if not (isinstance(sup, _Group) and len(sup.items) == 1 and isinstance(sup.items[0], _Prod)):
+        return sup, False
+    items = sup.items[0].items
+    last = items[-1] if len(items) > 1 else None
+    if (
+        isinstance(last, _Atom)
+        and not (last.subs or last.sups or last.primes)
+        and isinstance(last.base, Token)
+        and str(last.base) in ("T", "\\top", "\\intercal")
+    ):
+        return _Group([_Prod(items[:-1])], sup.pos), True
+    return sup, False
+
+
 def _single_atom(arg):
     """The one atom of a group like {x_1}, or None."""
     if isinstance(arg, _Group) and len(arg.items) == 1:
@@ -1546,8 +1651,9 @@ def parse_latex(
             if not s.strip():
                 raise LatexSyntaxError("column 1: expected an expression, found nothing", 1)
             check_text(s)
-            tree = _tree(s)
-            hit = _Builder(s, *key[1:]).build(tree)
+            source = _pair_norm_bars(s)
+            tree = _tree(source)
+            hit = _Builder(source, *key[1:]).build(tree)
             check_expr(hit)
         except (LatexSyntaxError, Unsupported, TooCostly) as exc:
             hit = exc

@@ -6,7 +6,8 @@ labelled quantity without node indices is the vector of its layer and a weight
 without indices is the layer's matrix, row index first.  The relation holds if
 it holds for element j of both sides: a vector's element is ``X^l_j``, ``W v`` is
 ``Σ_k W_{jk} v_k`` and ``W^T v`` is ``Σ_k W_{kj} v_k``, ``⊙`` multiplies elements,
-a function acts on each element, and ``\nabla_a C`` is ``∂C/∂a^L_j``.
+a function acts on each element, ``\nabla_a C`` is ``∂C/∂a^L_j`` and a norm
+``\|v\|`` is ``sqrt(Σ_k v_k²)``.
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ def element(expr, idx, world, rows: bool = False):
         return element(expr.args[0], idx, world, rows)
     if name == "hadamard":
         return sp.Mul(*[element(a, idx, world, rows) for a in expr.args])
+    if name == "norm":  # ‖v‖ = sqrt(Σ_k v_k²), a scalar: the same for every element
+        k = next(world_letters(world))
+        return sp.sqrt(sp.Sum(element(expr.args[0], k, world, rows) ** 2, (k, _LO, _HI)))
     if name == "nabla":
         target, by = expr.args if len(expr.args) == 2 else (expr.args[0], None)
         if by is None:

@@ -20,6 +20,7 @@ import sympy as sp
 from .. import symbols as S
 from ..notation import PRESETS, Notation, for_depth, network_for
 from ..numeric import Point, forward
+from . import units
 from .budget import (
     BACKSTOP_S,
     Overflow,
@@ -245,13 +246,50 @@ class Checker:
                 return v
             if element is not None:
                 plhs, prhs = element
+        plhs, prhs = _scalar_norms(plhs), _scalar_norms(prhs)
         if all(isinstance(p, sp.Symbol) and _is_index(p) for p in (plhs, prhs)):
             v.how = f"a condition on indices ({plhs} = {prhs}), not a claim"
             return v
         labels = _general_labels(plhs) | _general_labels(prhs)
         if labels:
             return self._every_layer(v, plhs, prhs, labels)
+        generic = units.generic_letters((plhs, prhs), self.world)
+        if generic:
+            return self._every_unit(v, plhs, prhs, generic)
         return self._judge(v, plhs, prhs)
+
+    def _every_unit(self, v: Verdict, plhs, prhs, generic: list) -> Verdict:
+        """A relation about "any unit j" holds if it holds for every layer j can be on."""
+        every = units.assignments((plhs, prhs), self.world, generic)
+        if not every:
+            return self._judge(v, plhs, prhs)  # no layer fits: the usual reason says why
+        verdicts = []
+        for at in every:
+            one = Verdict(v.line, v.source, v.lhs, v.rhs, v.op, "not checked")
+            try:
+                lhs, rhs = units.renamed((plhs, prhs), self.world, at)
+            except ValueError:  # a layer no letter of this network names
+                continue
+            verdicts.append((at, self._judge(one, lhs, rhs)))
+        if not verdicts:
+            return self._judge(v, plhs, prhs)
+        if len(verdicts) == 1:
+            return verdicts[0][1]
+        for at, one in verdicts:
+            if one.status in ("fails", "not checked", "approximation"):
+                where = units.describe(at, self.world)
+                one.diagnosis = (f"for {where}: " + one.diagnosis).rstrip(": ")
+                if one.status == "not checked":
+                    one.how = f"{one.how} (for {where})"
+                return one
+        first = verdicts[0][1]
+        statuses = {one.status for _, one in verdicts}
+        if statuses != {first.status}:  # a definition on one layer, derived on another
+            first = next(one for _, one in verdicts if one.status == "holds")
+        names = ", ".join(g.name for g in generic)
+        pronoun = "they" if len(generic) > 1 else "it"
+        first.how = f"{first.how}, for {names} on every layer {pronoun} can name"
+        return first
 
     def _every_layer(self, v: Verdict, plhs, prhs, labels: set) -> Verdict:
         """``δ^{(l)} = ...`` holds if it holds for every layer l it can name."""
@@ -686,6 +724,13 @@ def _with_loss(expr: sp.Expr, loss: sp.Expr) -> sp.Expr:
     masks = {p: sp.Dummy() for p in expr.atoms(Partial)}
     out = expr.xreplace(masks).xreplace({S.E: loss})
     return out.xreplace({m: p for p, m in masks.items()}) if masks else out
+
+
+def _scalar_norms(expr):
+    """A norm left after reading whole-layer vectors is of a scalar: its absolute value."""
+    if not isinstance(expr, sp.Basic):
+        return expr
+    return expr.replace(lambda e: type(e).__name__ == "norm", lambda e: sp.Abs(e.args[0]))
 
 
 def _shift_column(err: LatexSyntaxError, offset: int) -> str:

@@ -53,6 +53,9 @@ class Conventions:
     """Δw = -η ∂E/∂w ("descent"), or the book's: the power rule's constant absorbed into η."""
     bias: str = "b"
     """A bias b_j, or a weight w_{j0} on a constant input x_0 = 1 (Mitchell, Bishop)."""
+    generic_units: bool = False
+    """Index letters name units of any layer, not one layer each (Rumelhart 1986: "j
+    may be an output or a hidden unit"); the checker tries every layer a relation allows."""
     weight_decay: str = ""
     """The glyph of an L2 weight-decay coefficient in the objective (λ, reg), or none."""
 

@@ -167,7 +167,7 @@ RUMELHART = Notation(
     loss_glyph="E",
     example_index="p",
     example_on="all",
-    conventions=Conventions(weight_order="receiver_first", index_base=1),
+    conventions=Conventions(weight_order="receiver_first", index_base=1, generic_units=True),
 )
 
 GOODFELLOW = Notation(
