@@ -26,7 +26,7 @@ from . import functions as F
 from . import symbols as S
 from .calculus import contract, pull_out
 from .calculus import diff as _diff
-from .display import Decayed, Equation, Factor, Factors, factors
+from .display import Decayed, Equation, Factor, Factors, Step, factors
 from .functions import Activation, output_form, x, y
 from .network import Network
 
@@ -69,6 +69,13 @@ class Derivation:
     equations: tuple[Equation, ...]
     output_error: sp.Expr
     notes: tuple[str, ...] = field(default=())
+    record: dict = field(default_factory=dict, compare=False)
+    """The derivatives the derivation took on its way, as :class:`~derive.display.Step`
+    by key: ``weighted_sum_W2`` (∂net_q/∂W_{pq} at the receiving node, with the
+    Kronecker deltas before and after contraction), ``weighted_sum_W2_any`` (the same
+    for any node m: its Kronecker delta says which node survives), ``dnet_dO1`` (how
+    the next layer's net depends on a hidden output), ``softmax_jacobian``.  The
+    step-by-step printout reads these instead of differentiating again."""
 
     def __hash__(self) -> int:
         return hash((self.network.structure, self.equations))
@@ -202,6 +209,25 @@ def _distinct(forms: tuple) -> tuple:
     return tuple(out)
 
 
+def softmax_jacobian(L: int, n: sp.Symbol, k: sp.Symbol) -> sp.Expr:
+    """∂O_n/∂net_k of a softmax output layer, differentiated from its definition
+    (:func:`activated`) and written in the outputs: ``O_n (δ_{nk} - O_k)``."""
+    local = contract(sp.diff(activated(L, n, F.ACTIVATIONS["softmax"]), S.net(L)[k]))
+    return sp.factor(sp.cancel(_in_outputs(sp.expand(local), L)))
+
+
+def _in_outputs(expr: sp.Expr, L: int) -> sp.Expr:
+    """exp(net_a) / Σ exp(net) -> O_a, with Z standing for the sum."""
+    norm = sp.Symbol("Z", positive=True)
+    a = S.index(L, 2)
+    total = sp.Sum(sp.exp(S.net(L)[a]), (a, 0, S.width(L) - 1))
+    expr = expr.xreplace({total: norm})
+    return expr.replace(
+        lambda e: isinstance(e, sp.exp) and isinstance(e.args[0], sp.Indexed),
+        lambda e: S.O(L)[e.args[0].indices[0]] * norm,
+    )
+
+
 def _softmax_back(delta: sp.Expr, L: int) -> sp.Expr:
     """Rewrite a softmax derivative in the outputs: exp(net_a)/Σ exp(net) -> O_a."""
     norm = sp.Symbol("Z", positive=True)
@@ -219,10 +245,14 @@ def _softmax_back(delta: sp.Expr, L: int) -> sp.Expr:
     return sp.collect(sp.cancel(sp.expand(expr)), S.d[S.index(L)])
 
 
-def _hidden_delta(network: Network, layer: int, p: sp.Symbol):
+def _hidden_delta(network: Network, layer: int, p: sp.Symbol, record: dict):
     """δ^l_p = f'(net_p) Σ_m δ^{l+1}_m W^{l+1}_{pm}: display forms and value."""
     act = network.activations[layer - 1]
     m = S.index(layer + 1)
+    to_out = diff(net_def(layer + 1, m, network.bias), S.O(layer)[p])  # W_{pm}
+    record[f"dnet_dO{layer}"] = Step(
+        sp.Derivative(S.net(layer + 1)[m], S.O(layer)[p], evaluate=False), (to_out,), ""
+    )
     nxt = net_def(layer + 1, m, network.bias).replace(
         lambda e: isinstance(e, sp.Indexed) and e.base == S.O(layer),
         lambda e: activated(layer, e.indices[0], act),
@@ -237,11 +267,21 @@ def _hidden_delta(network: Network, layer: int, p: sp.Symbol):
     return _distinct(forms), rewrite_in_outputs(summed, layer, act)
 
 
-def _gradient(network: Network, layer: int, param: str, p: sp.Symbol, q: sp.Symbol):
-    """∂E/∂param = -Σ_m δ_m ∂net_m/∂param, as a Factors."""
+def _gradient(network: Network, layer: int, param: str, p: sp.Symbol, q: sp.Symbol, record: dict):
+    """∂E/∂param = -Σ_m δ_m ∂net_m/∂param, as a Factors; the derivative of the
+    weighted sum goes into ``record``."""
     m = S.index(layer, 1)
     target = S.W(layer)[p, q] if param == "W" else S.b(layer)[q]
-    local = diff(net_def(layer, m, network.bias), target)
+    raw = sp.diff(net_def(layer, m, network.bias), target)
+    local = S.name_fprimes(contract(raw))
+    _D = lambda a: sp.Derivative(a, target, evaluate=False)  # noqa: E731
+    record[f"weighted_sum_{param}{layer}_any"] = Step(_D(S.net(layer)[m]), (local,), "")
+    at_q = {m: q}  # the receiving node: the one net that depends on the parameter
+    record[f"weighted_sum_{param}{layer}"] = Step(
+        _D(S.net(layer)[q]),
+        (_D(net_def(layer, q, network.bias)), raw.xreplace(at_q), local.xreplace(at_q)),
+        "weighted_sum",
+    )
     value = contract(sp.Sum(-S.delta(layer)[m] * local, (m, 0, S.width(layer) - 1)))
     pairs = [(S.delta(layer)[q], "delta")]
     rest = sp.cancel(value / (-S.delta(layer)[q]))
@@ -289,6 +329,7 @@ def derive(network: Network) -> Derivation:
     """Derive δ of every layer and ∂E/∂ of every parameter, in index form."""
     L = network.depth
     eqs: list[Equation] = []
+    record: dict = {}
     deltas: dict[int, sp.Expr] = {}
     gradients: dict[str, sp.Expr] = {}
     sc = lambda e: one_output(e, network)  # noqa: E731
@@ -338,7 +379,7 @@ def derive(network: Network) -> Derivation:
 
     for layer in range(L - 1, 0, -1):
         p = S.index(layer)
-        forms, summed = _hidden_delta(network, layer, p)
+        forms, summed = _hidden_delta(network, layer, p, record)
         deltas[layer] = sc(summed)
         eqs.append(
             Equation(
@@ -352,7 +393,7 @@ def derive(network: Network) -> Derivation:
         p, q = S.index(layer - 1), S.index(layer)
         params = ["W"] + (["b"] if network.bias else [])
         for param in params:
-            grad, value = _gradient(network, layer, param, p, q)
+            grad, value = _gradient(network, layer, param, p, q, record)
             target = S.W(layer)[p, q] if param == "W" else S.b(layer)[q]
             decays = param == "W" and network.weight_decay  # the biases are not decayed
             gradients[f"{param}{layer}"] = sc(value + (S.lam * target if decays else 0))
@@ -381,4 +422,13 @@ def derive(network: Network) -> Derivation:
                         expanded,
                     )
                 )
-    return Derivation(network, L, loss_expr, deltas, gradients, tuple(eqs), sc(error))
+    if network.activations[-1].vector:
+        n = S.index(L, 3)
+        record["softmax_jacobian"] = Step(
+            sp.Derivative(S.O(L)[n], S.net(L)[k], evaluate=False),
+            (softmax_jacobian(L, n, k),),
+            "activation_derivative",
+        )
+    return Derivation(
+        network, L, loss_expr, deltas, gradients, tuple(eqs), sc(error), record=record
+    )

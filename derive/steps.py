@@ -1,18 +1,21 @@
 """Step-by-step derivations laid out as the notes lay them out.
 
-Each :class:`~derive.display.Step` holds SymPy objects computed here or taken
-from the derivation (never typed-in results) and names its rule; the printers
-turn rules into words in either language (:mod:`derive.text`).
+Each :class:`~derive.display.Step` holds SymPy objects taken from the derivation:
+its equations and the derivatives it recorded as it took them
+(``Derivation.record``: the weighted sum's derivative, how a next layer's net
+depends on a hidden output, the softmax's Jacobian, the loss's derivative), never
+typed-in results and no second differentiation; here they are only ordered and
+combined.  The printers turn rules into words in either language
+(:mod:`derive.text`).
 """
 
 from __future__ import annotations
 
 import sympy as sp
 
-from . import functions as F
 from . import symbols as S
 from .calculus import contract
-from .derivation import Derivation, decay_of, net_def
+from .derivation import Derivation, decay_of
 from .display import Decayed, Factor, Factors, Step
 from .functions import LOSSES
 from .report import matrix_equations
@@ -103,15 +106,15 @@ def output_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
         steps.append(Step(dE, (_D(E_n, w),), "expand_loss"))
     if d.network.activations[-1].vector:
         return _one_output(steps + _softmax_output_steps(d, scale), d)
-    # which output's term depends on w_jk: the Kronecker delta of ∂net_n/∂w_jk says
-    local = contract(sp.diff(net_def(L, n, d.network.bias), w))
+    # which output's term depends on w_jk: the Kronecker delta of ∂net_m/∂w_jk says
+    any_node = d.record[f"weighted_sum_W{L}_any"]
+    local = any_node.rhs[0].xreplace({any_node.lhs.expr.indices[0]: n})
     (kd,) = [f for f in sp.Mul.make_args(local) if isinstance(f, sp.KroneckerDelta)]
     survivor = kd.args[0] if kd.args[1] == n else kd.args[1]
     E_k = E_n.replace(lambda e: isinstance(e, sp.Sum), lambda e: e.function).xreplace({n: survivor})
     steps.append(Step(dE, (plus(_D(E_k, w)),), "drop_independent"))
     chain = _chain((S.E, O), (O, net), (net, w))
     steps.append(Step(dE, (plus(chain),), "chain_rule"))
-    g = sp.diff(E_k, O)
     loss_rule = (
         "power_rule"
         if d.network.loss in (LOSSES["sse"], LOSSES["sum_sq"], LOSSES["mse"])
@@ -119,17 +122,15 @@ def output_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     )
     from .display import factors as _factors
 
-    grad_O = _factors((-g, "error"), sign=-1)
+    grad_O = _factors((d.output_error, "error"), sign=-1)  # -∂E/∂O_k, as derived
     step = _with(chain, grad_O)
     steps.append(Step(dE, (plus(step),), loss_rule))
     fprime = S.fprime(L, net)
     step = _with(chain, grad_O, Factor(fprime, "fprime"))
     steps.append(Step(dE, (plus(step),), "activation_derivative"))
-    raw = sp.diff(net_def(L, k, d.network.bias), w)
-    local = contract(raw)
-    steps.append(
-        Step(_D(net, w), (_D(net_def(L, k, d.network.bias), w), raw, local), "weighted_sum")
-    )
+    weighted = d.record[f"weighted_sum_W{L}"]  # ∂net_k/∂w_jk, as the derivation took it
+    local = weighted.rhs[-1]
+    steps.append(weighted)
     combined = _with(chain, grad_O, Factor(fprime, "fprime"), Factor(local, "input"))
     steps.append(Step(dE, (plus(combined),), "chain_rule"))
     delta_eq = d.equation(f"delta{L}")
@@ -159,11 +160,11 @@ def _softmax_output_steps(d: Derivation, scale: sp.Expr) -> list[Step]:
     steps = [Step(dE, (_plus_decay(d, _chain((S.E, net), (net, w)), w),), "chain_rule")]
     O_n = S.O(L)[n]
     steps.append(Step(dE_dnet, (sp.Sum(_D(S.E, O_n) * _D(O_n, net), limits),), "sum_over_outputs"))
-    term = d.network.loss.term.xreplace({F.d: S.d[n], F.o: O_n})
-    g = sp.diff(term, O_n)  # -d_n / O_n
+    g = -d.output_error.xreplace({k: n})  # ∂E/∂O_n = -d_n / O_n, as the derivation took it
     steps.append(Step(dE_dnet, (sp.Sum(g * _D(O_n, net), limits),), "loss_derivative"))
-    soft = O_n * (sp.KroneckerDelta(n, k) - S.O(L)[k])  # ∂O_n/∂net_k of a softmax
-    steps.append(Step(_D(O_n, net), (soft,), "activation_derivative"))
+    jacobian = d.record["softmax_jacobian"]  # ∂O_n/∂net_k, differentiated by the derivation
+    soft = jacobian.rhs[0]
+    steps.append(jacobian)
     total = sp.Sum(sp.expand(g * soft), limits)
     steps.append(Step(dE_dnet, (total, contract(total)), "chain_rule"))
     delta_eq = d.equation(f"delta{L}")
@@ -186,14 +187,9 @@ def hidden_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     v, Oj, netj = S.W(h)[i, j], S.O(h)[j], S.net(h)[j]
     dE = _D(S.E, v)
     steps = [Step(dE, (_plus_decay(d, _chain((S.E, netj), (netj, v)), v),), "chain_rule")]
-    raw = sp.diff(net_def(h, j, d.network.bias), v)
-    steps.append(
-        Step(
-            _D(netj, v), (_D(net_def(h, j, d.network.bias), v), raw, contract(raw)), "weighted_sum"
-        )
-    )
+    steps.append(d.record[f"weighted_sum_W{h}"])
     steps.append(Step(-_D(S.E, netj), (_chain((S.E, Oj), (Oj, netj), sign=-1),), "chain_rule"))
-    local = contract(sp.diff(net_def(L, k, d.network.bias), Oj))  # w_jk
+    local = d.record[f"dnet_dO{h}"].rhs[0]  # ∂net_k/∂O_j = w_jk, as the derivation took it
     summed = sp.Sum(-_D(S.E, S.net(L)[k]) * _D(S.net(L)[k], Oj), (k, 0, S.width(L) - 1))
     result = sp.Sum(S.delta(L)[k] * local, (k, 0, S.width(L) - 1))
     steps.append(Step(-_D(S.E, Oj), (summed, result), "sum_over_outputs"))

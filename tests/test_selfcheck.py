@@ -58,7 +58,7 @@ NOT_YET: dict[str, list[tuple]] = {
     "doc003": [
         (
             lambda hidden, output, loss, depth, bias, fmt: depth == 4,
-            "deep doc003: net_0, y_0, delta_0 of the one output node are not read",
+            "deep doc003: the one output's matrix line ΔW^{(L)} = α δ h_l 1^T is not read",
         )
     ],
     "cs231n": [

@@ -48,6 +48,8 @@ def printable_form(expr: sp.Expr) -> sp.Expr:
 def _activation(act: Activation, order: int):
     base = GENERIC if act.expr is None else act.expr
     expr = sp.diff(base, x, order) if order else base
+    # ReLU's f'' is a Dirac delta: 0 at every point but the kink, which has measure zero
+    expr = expr.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.Integer(0))
     return sp.lambdify(x, expr, modules=["numpy", {"erf": np.vectorize(math.erf)}])
 
 

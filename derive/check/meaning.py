@@ -207,6 +207,8 @@ class World:
     def indexed(self, name: str, indices: tuple) -> sp.Expr:
         n = self.notation
         L = self.network.depth
+        if "^(" in name and name.split("^(")[0][:-1] in self.activation_names:
+            return self._labelled_prime(name, indices)  # note 003's {\Phi^{(3)}}'_l
         if "^(" in name and not name.startswith("Delta "):
             if name.split("^(")[0] in self.weight_glyphs:
                 return self._weight(name, indices)
@@ -272,6 +274,20 @@ class World:
             f"{name}_{{{','.join(map(str, indices))}}} is not defined in notation {n.name}"
         )
 
+    def _labelled_prime(self, name: str, indices: tuple) -> sp.Expr:
+        r"""``{\Phi^{(3)}}'_l``: layer 3's f' at node l; ``{\Phi^{(4)}}'`` at the one output."""
+        glyph, label = name.split("^(", 1)
+        layer = self.label_layer(label.rstrip(")"))
+        if self.notation.prime != "subscript" or not glyph.endswith("'") or layer is None:
+            raise NotDefined(f"{name} is not defined in notation {self.notation.name}")
+        if not 1 <= layer <= self.network.depth or len(indices) > 1:
+            raise NotDefined(f"{name} names no layer of this network")
+        if not indices:
+            if layer != self.network.depth or not self.network.scalar_output:
+                raise NotDefined(f"{name} without the node it is taken at")
+            indices = (0,)
+        return S.fprime(layer, S.net(layer)[indices[0]])
+
     def _labelled(self, name: str, indices: tuple) -> sp.Expr:
         """``delta^(2)_j``, ``net^(3)_k``, ``O^(1)_j``, ``b^(2)_k``: layers by number."""
         kind, label = name.split("^(", 1)
@@ -311,6 +327,12 @@ class World:
             return S.net(L)[0]  # note 003's one output node
         if self.network.scalar_output and name in (n.outputs[-1], n.target):
             return S.O(L)[0] if name == n.outputs[-1] else S.d[0]  # note 003's y and d
+        if "^(" in name and name.split("^(")[0][:-1] in self.activation_names:
+            return self._labelled_prime(name, ())
+        if n.prime == "subscript" and name[:-1] in self.activation_names and name[-1:] == "'":
+            return self._labelled_prime(f"{name}^({L})", ())  # \Phi': the one output's
+        if self.network.scalar_output and name == "Delta b" and self.network.bias:
+            return -S.eta * self.update_scale() * self.partial(S.E, S.b(L)[0])
         if self.network.scalar_output and name == "b" and self.network.bias:
             return S.b(L)[0]  # the one output's bias
         if self.network.scalar_output and name in self.delta_glyphs and self.delta_sign:

@@ -169,9 +169,10 @@ class Checker:
         glyphs = w.output_glyphs | w.net_glyphs | w.delta_glyphs | w.weight_glyphs | {"b"}
         glyphs |= {BATCH} if w.delta_sign else set()  # Δ^{(l)}: a batch of δ^{(l)}
         labels = w.notation.layers == "labels"
+        subscript = w.notation.prime == "subscript"  # note 003's {\Phi^{(3)}}'_l
         return parse_latex(
             text,
-            layer_bases=LAYER_BASES | glyphs,
+            layer_bases=LAYER_BASES | glyphs | (w.activation_names if subscript else set()),
             bare_labels=BARE_LABEL_BASES | (glyphs if labels else frozenset()),
             functions=FUNCTIONS | w.activation_names | set(w.layer_functions) | _general(w),
         )
@@ -466,9 +467,8 @@ class Checker:
             env = dict(env)
             for idx in extra:
                 width = min(pt.widths[n] for n in layers[idx])
-                if width < 2:
-                    return False  # one node: nothing to move to
-                env[idx] = (env[idx] + 1 + self._rng.randrange(width - 1)) % width
+                if width > 1:  # (one node: its one value is checked already)
+                    env[idx] = (env[idx] + 1 + self._rng.randrange(width - 1)) % width
             moved.append(env)
         lv = _values(lhs, moved, self.points, self._loss)
         rv = _values(rhs, moved, self.points, self._loss)

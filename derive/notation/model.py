@@ -376,7 +376,7 @@ def for_depth(notation: Notation, depth: int) -> Notation:
         weights=tuple(f"W^{{({n})}}" for n in range(1, depth + 1)),
         matrix_weights=(),
         activation=(notation.activation[0],) * depth,
-        scalar_output=False,
+        scalar_output=notation.scalar_output,  # note 003's one output stays y, net, d
         vector_subscripts=True,  # δ_l and δ_m: one name for the vectors of every layer
     )
 
