@@ -96,8 +96,15 @@ def test_the_example_note_has_note_004s_results_and_its_three_slips():
     ]
     verdicts = [checker.check(r) for r in rels]
     counts = {s: sum(v.status == s for v in verdicts) for s in ("holds", "fails")}
-    assert counts == {"holds": 14, "fails": 3}
+    assert counts == {"holds": 16, "fails": 3}
     got = {(v.lhs.strip(), v.rhs.strip()): v for v in verdicts}
+    # Δw = η(-∂E/∂net_k) O_j is derived (holds); only Δw = -η ∂E/∂w defines the update
+    assert (
+        got[(r"\Delta{w_{jk}}", r"\eta(-\frac{\partial{E}}{\partial{net_k}})O_j")].status == "holds"
+    )
+    assert got[(r"\Delta{w_{jk}}", r"-\eta\frac{\partial E }{\partial w_{jk} }")].status == (
+        "definition"
+    )
     assert got[("f(x)", r"1/(1+\exp(-x))")].status == "definition"  # what f is, and agrees
     assert got[(r"\Delta w_{jk}", r"\eta\delta_kO_j")].status == "holds"
     assert got[(r"\delta_k", r"(d_k-O_k)f'(net_k)")].status == "holds"
