@@ -23,6 +23,15 @@ def generic_letters(exprs, world) -> list[sp.Symbol]:
     ``generic_units`` is set: every index but the example's)."""
     if world.notation.layers == "labels":  # w^l_{jk}: the label names the layer
         return []
+    for e in exprs:  # a matrix line (Δw = η δ_k o_jᵀ): its vectors name their layers
+        if not isinstance(e, sp.Basic):
+            continue
+        bases = {ind.base.label for ind in e.atoms(sp.Indexed)}
+        bare = {s.name.removeprefix("Delta ") for s in e.free_symbols - bases}
+        if bare & world.weight_glyphs or any(
+            type(f).__name__ in ("transpose", "hadamard") for f in e.atoms(sp.Function)
+        ):
+            return []
     found = set()
     for e in exprs:
         if not isinstance(e, sp.Basic):
@@ -46,8 +55,9 @@ def generic_letters(exprs, world) -> list[sp.Symbol]:
 
 
 def _rules(exprs, world, generic: set) -> tuple[list, dict]:
-    """(links, bounds): links ``(a, b)`` mean layer(a) = layer(b) + 1 (a receives from
-    b); bounds map an index to the set of layers it may take."""
+    """(links, bounds): links ``(a, b, gap)`` mean layer(a) = layer(b) + gap (a weight
+    ``w_{ab}`` or ``∂net_a/∂o_b``: a receives from b, gap 1; a Kronecker ``δ_{ab}`` or
+    ``∂o_a/∂net_b``: one layer, gap 0); bounds map an index to the layers it may take."""
     L = world.network.depth
     n = world.notation
     links, bounds = [], {}
@@ -57,20 +67,41 @@ def _rules(exprs, world, generic: set) -> tuple[list, dict]:
         if i in generic:
             bounds[i] = bounds.get(i, set(range(L + 1))) & set(layers)
 
+    def unit(ind):
+        name = str(ind.base)
+        name = name[6:] if name.startswith("Delta ") else name
+        idx = [i for i in ind.indices if isinstance(i, sp.Symbol) and i.name not in example]
+        return name, idx
+
     for e in exprs:
         if not isinstance(e, sp.Basic):
             continue
         for ind in e.atoms(sp.Indexed):
-            name = str(ind.base)
-            idx = [i for i in ind.indices if isinstance(i, sp.Symbol) and i.name not in example]
+            name, idx = unit(ind)
             if len(idx) == 2 and (name in world.weight_glyphs or name == "x"):
                 receiver, sender = idx if world.receiver_first or name == "x" else idx[::-1]
-                links.append((receiver, sender))
+                links.append((receiver, sender, 1))
                 limit(receiver, range(1, L + 1))
+            elif len(idx) == 2 and name in world.delta_glyphs:  # Kronecker δ_{jj'}
+                links.append((idx[0], idx[1], 0))
             elif len(idx) == 1 and name == n.target:
                 limit(idx[0], [L])
             elif len(idx) == 1 and (name in world.net_glyphs or name in world.delta_glyphs):
                 limit(idx[0], range(1, L + 1))
+        for d in e.atoms(sp.Derivative):  # ∂net_k/∂o_j: k receives from j; ∂o_j/∂net_j
+            top = d.expr
+            if not (isinstance(top, sp.Indexed) and len(d.variables) == 1):
+                continue
+            by = d.variables[0]
+            if not isinstance(by, sp.Indexed):
+                continue
+            (a_name, a), (b_name, b) = unit(top), unit(by)
+            if len(a) != 1 or len(b) != 1:
+                continue
+            if a_name in world.net_glyphs and b_name in world.output_glyphs:
+                links.append((a[0], b[0], 1))
+            elif a_name in world.output_glyphs and b_name in world.net_glyphs:
+                links.append((a[0], b[0], 0))
     return links, bounds
 
 
@@ -79,7 +110,7 @@ def assignments(exprs, world, generic: list) -> list[dict]:
     L = world.network.depth
     links, bounds = _rules(exprs, world, set(generic))
     fixed = {}
-    for a, b in links:  # a fixed letter on one end of a link pins the other end
+    for a, b, _ in links:  # a fixed letter on one end of a link pins the other end
         for x in (a, b):
             if x not in generic and x.name.rstrip("'") in world.letters:
                 fixed[x] = world.letters[x.name.rstrip("'")]
@@ -88,7 +119,7 @@ def assignments(exprs, world, generic: list) -> list[dict]:
         at = dict(zip(generic, layers, strict=True)) | fixed
         if any(layer not in bounds.get(g, range(L + 1)) for g, layer in at.items()):
             continue
-        if all(a not in at or b not in at or at[a] == at[b] + 1 for a, b in links):
+        if all(a not in at or b not in at or at[a] == at[b] + gap for a, b, gap in links):
             out.append({g: at[g] for g in generic})
     return out
 
