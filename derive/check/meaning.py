@@ -738,11 +738,12 @@ class World:
             raise NotDefined("a derivative of an expression of the batch's loss")
         if not isinstance(b, sp.Indexed) or S.kind_of(b.base) not in ("O", "net", "W", "b"):
             raise NotDefined(f"derivative with respect to {b}")
+        mean = OverBatch(self.example_loss()) / BATCH_SIZE
+        rest = self.loss() - mean  # the objective's other terms (weight decay)
         data = self.partial(self.example_loss(), b)
         if S.kind_of(b.base) in ("W", "b"):
             data = OverBatch(data)
-        decay = contract(sp.diff(self._decay(), b)) if self.network.weight_decay else 0
-        return data / BATCH_SIZE + decay
+        return data / BATCH_SIZE + (contract(sp.diff(rest, b)) if rest != 0 else 0)
 
     def reroll(self, expr: sp.Expr) -> sp.Expr:
         """Undo :meth:`unroll` where it survived differentiation: a weighted sum
