@@ -189,6 +189,9 @@ class World:
             return frozenset()
         names = {c for c in self.vocabulary() if c not in self.decay_names}
         names |= set(self.code_names) | {bare(self.notation.target)}
+        names |= {  # ΔW2, Δb2: the updates of whole weight matrices and bias rows
+            f"Delta {c}" for c, (k, _) in self.code_names.items() if k in (Kind.WEIGHT, Kind.BIAS)
+        }
         return frozenset(names)
 
     def code_quantity(self, name: str, indices: tuple) -> sp.Expr | None:

@@ -260,3 +260,21 @@ def test_a_recurrence_with_weight_decay_reads_the_decay_term(notation):
     true = checker.check(Relation(1, lhs, "=", f"{grad} + {decay}", ""))
     slip = checker.check(Relation(1, lhs, "=", f"{grad} + 2 {decay}", ""))
     assert (true.status, slip.status) == ("holds", "fails"), (true.how, slip.how)
+
+
+def test_updates_and_derivatives_of_whole_batches(cs231n):
+    """ΔW2 = -step_size (hidden^T dscores + reg W2); dh = ReLU'(h) ∘ (dscores W2^T)."""
+    assert both(
+        cs231n,
+        r"\Delta \mathrm{W2} = -\mathrm{step\_size} \cdot \mathrm{hidden}^{T} \cdot "
+        r"\mathrm{dscores} - \mathrm{step\_size} \cdot \mathrm{reg} \cdot \mathrm{W2}",
+        r"\Delta \mathrm{W2} = \mathrm{step\_size} \cdot \mathrm{hidden}^{T} \cdot "
+        r"\mathrm{dscores} - \mathrm{step\_size} \cdot \mathrm{reg} \cdot \mathrm{W2}",
+    ) == ("holds", "fails")
+    assert both(
+        cs231n,
+        r"\mathrm{dh} = \mathrm{ReLU}'\left(h\right) \circ \left(\mathrm{dscores} \cdot "
+        r"\mathrm{W2}^{T}\right)",
+        r"\mathrm{dh} = \mathrm{ReLU}'\left(\mathrm{hidden}\right) \circ \left("
+        r"\mathrm{dscores} \cdot \mathrm{W2}^{T}\right) + \mathrm{dh}",
+    ) == ("holds", "fails")
