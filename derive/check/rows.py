@@ -84,8 +84,10 @@ class Rows:
             for f in factors[1:]:
                 shape = self._chain(shape, self.shape(f), factors)
             return shape
-        if isinstance(e, sp.Pow):
-            raise ValueError("a power of a matrix")
+        if isinstance(e, sp.Pow):  # hidden**2: elementwise, as NumPy's ** (the code names')
+            if self.shape(e.exp) is not None or not e.exp.is_number:
+                raise ValueError("a matrix power")
+            return self.shape(e.base)
         shapes = [s for s in (self.shape(a) for a in e.args) if s is not None]
         return self._common(shapes, e)
 
@@ -144,6 +146,8 @@ class Rows:
             return sp.Mul(*scalars) * self._product(factors, row, col)
         if isinstance(e, sp.Add):
             return sp.Add(*[self.element(a, row, col) for a in e.args])
+        if isinstance(e, sp.Pow):
+            return self.element(e.base, row, col) ** e.exp
         if isinstance(e, sp.Derivative):  # ReLU'(h): the derivative at each element
             return sp.Derivative(
                 self.element(e.expr, row, col),
