@@ -426,3 +426,13 @@ def test_mazur_numbers_nodes_and_weights_across_the_network(steps):
     }
     assert check_lines(out, reader, checks) >= 7
     assert r"\left(\delta_{o1} w_{5} + \delta_{o2} w_{7}\right)" in out  # h1 feeds w5 and w7
+
+
+def test_mazur_writes_out_the_weight_decay_over_its_eight_weights():
+    """The decay (λ/2) Σ_p Σ_q w_pq² is a sum over two indices: written out over Mazur's
+    numbered weights (an internal error before), and carried into every gradient."""
+    code, out, err = run("latex", "--notation", "mazur", "--weight-decay", "on", "--loss", "bce")
+    assert code == 0, err
+    (total,) = [line for line in out.splitlines() if r"E_{\text{total}} = " in line]
+    assert sorted(re.findall(r"w_\{(\d)\}\\right\)\^\{2\}", total)) == list("12345678")
+    assert r"\lambda w_{5}" in out and r"\lambda w_{1}" in out

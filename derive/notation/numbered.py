@@ -66,7 +66,9 @@ def _expr(expr: sp.Expr, widths: tuple[int, ...]) -> sp.Expr:
 
 
 def _written_out(total: sp.Sum) -> sp.Expr:
-    ((var, low, high),) = total.limits
-    if not (low.is_Integer and high.is_Integer):
-        raise _NoForm
-    return sp.Add(*(total.function.xreplace({var: n}) for n in range(int(low), int(high) + 1)))
+    terms = [total.function]
+    for var, low, high in total.limits:  # Σ_p Σ_q w_pq² (the weight decay) has two
+        if not (low.is_Integer and high.is_Integer):
+            raise _NoForm
+        terms = [t.xreplace({var: n}) for t in terms for n in range(int(low), int(high) + 1)]
+    return sp.Add(*terms)
