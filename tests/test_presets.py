@@ -436,3 +436,24 @@ def test_mazur_writes_out_the_weight_decay_over_its_eight_weights():
     (total,) = [line for line in out.splitlines() if r"E_{\text{total}} = " in line]
     assert sorted(re.findall(r"w_\{(\d)\}\\right\)\^\{2\}", total)) == list("12345678")
     assert r"\lambda w_{5}" in out and r"\lambda w_{1}" in out
+
+
+@pytest.mark.parametrize(
+    "preset, activation, output",
+    [
+        ("cs231n", "tanh", "softmax"),  # CS231n's classifier keeps its softmax
+        ("bishop", "sigmoid", "identity"),  # Bishop's regression outputs stay linear
+        ("doc004", "tanh", "tanh"),  # the notes: one f everywhere
+        ("goodfellow", "tanh", "tanh"),  # Goodfellow's generic f is every layer's
+        ("bishop", "tanh,sigmoid", "sigmoid"),  # a list names every layer
+    ],
+)
+def test_one_hidden_activation_keeps_the_texts_output_layer(preset, activation, output):
+    """`--notation cs231n --activation tanh` swaps the hidden ReLU, not the softmax (it was
+    refused: 'loss ce needs a softmax output')."""
+    from derive.notation import PRESETS, network_for
+
+    net = network_for(PRESETS[preset], activation=activation)
+    assert net.activations[-1].name == output
+    code, out, err = run("latex", "--notation", preset, "--activation", activation)
+    assert code == 0, err

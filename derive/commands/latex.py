@@ -27,7 +27,10 @@ def add_network_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output-activation",
         metavar="NAME|EXPR",
-        help="output activation (default: the hidden one; softmax allowed)",
+        help=(
+            "output activation (default: the notation's own output layer where it has one, "
+            "identity in bishop, softmax in cs231n; else the hidden one; softmax allowed)"
+        ),
     )
     parser.add_argument("--loss", help="sse, sum_sq, mse, bce, ce (default: the notation's)")
     parser.add_argument(

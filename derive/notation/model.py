@@ -440,8 +440,12 @@ def network_for(notation: Notation, **options):
     options = {k: v for k, v in options.items() if v is not None}
     hidden_given = "activation" in options
     options.setdefault("activation", notation.activation_default)
-    if notation.output_activation_default and not hidden_given:
-        options.setdefault("output_activation", notation.output_activation_default)
+    output = notation.output_activation_default
+    # one hidden activation keeps an output layer the text chooses apart from its hidden
+    # units (Bishop's linear outputs, CS231n's softmax); a list names every layer's
+    one_hidden = hidden_given and "," not in str(options["activation"])
+    if output and (not hidden_given or (one_hidden and output in ("identity", "softmax"))):
+        options.setdefault("output_activation", output)
     options.setdefault("loss", notation.loss)
     options.setdefault("scalar_output", notation.scalar_output)
     options.setdefault("weight_decay", bool(notation.conventions.weight_decay))
