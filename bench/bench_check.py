@@ -1,7 +1,8 @@
 """Benchmark `derive check`: notes whole, every relation alone, notes of N formulas, and
 the hostile inputs of issue 11 (time and peak memory of each process).
 
-Run: python bench/bench_check.py [--runs N] [--sizes 1000,4000,10000] [--quick]
+Run: python bench/bench_check.py [--runs N] [--sizes 1000,4000,10000] [--quick] [--notes-only]
+     python bench/bench_check.py --against OTHER_CHECKOUT [--runs N]   (the notes, side by side)
 
 Works from a clone: without the study notes beside the repository
 (../shared/seeds) it uses the example note examples/note004_en.md.
@@ -53,17 +54,36 @@ def notes() -> list[tuple[str, str, Path]]:
     return [("example note004_en.md", "doc004", EXAMPLE)]
 
 
-def process(argv: list[str]) -> tuple[float, float]:
-    """Seconds and peak resident MB of ``derive ARGV`` in its own process."""
+def process(argv: list[str], tree: Path = ROOT) -> tuple[float, float, float]:
+    """Seconds, peak resident MB and CPU seconds of ``derive ARGV`` in its own process,
+    run from ``tree`` (a checkout of derive), with bytecode caching on as for an installed
+    package (this machine sets PYTHONDONTWRITEBYTECODE, which adds compiling every module)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "derive", *argv],
-        cwd=ROOT,
+        cwd=tree,
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     _, _, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - start, usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - start, usage.ru_maxrss / 1024, cpu
+
+
+def compare_notes(runs: int, against: Path) -> None:
+    """Each note checked by this tree and by ``against`` (another checkout, e.g. an older
+    commit in a git worktree), alternately, so that both see the same load: medians and the
+    ratio of CPU seconds."""
+    for label, notation, path in notes():
+        argv = ["check", "--notation", notation, "--file", str(path)]
+        ours, theirs = [], []
+        for _ in range(runs):
+            ours.append(process(argv)[2])
+            theirs.append(process(argv, against)[2])
+        a, b = statistics.median(ours), statistics.median(theirs)
+        print(f"check {label}: {a:5.2f} s CPU here, {b:5.2f} s in {against} (ratio {a / b:.2f})")
 
 
 def big_note(n: int) -> str:
@@ -144,15 +164,24 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sizes", default="1000,4000", help="formulas per generated note")
     parser.add_argument("--quick", action="store_true", help="one run, small sizes")
+    parser.add_argument("--notes-only", action="store_true", help="only the notes, whole")
+    parser.add_argument("--against", type=Path, help="another checkout to compare the notes with")
     args = parser.parse_args()
     runs = 1 if args.quick else args.runs
     sizes = [100, 400] if args.quick else [int(n) for n in args.sizes.split(",")]
 
+    if args.against:
+        compare_notes(runs, args.against)
+        return
     for label, notation, path in notes():
-        t = statistics.median(
-            process(["check", "--notation", notation, "--file", str(path)])[0] for _ in range(runs)
+        argv = ["check", "--notation", notation, "--file", str(path)]
+        wall, cpu = zip(*((t, c) for t, _, c in (process(argv) for _ in range(runs))))
+        print(
+            f"check {label} ({notation}) whole process: median of {runs} "
+            f"{statistics.median(wall):6.2f} s wall, {statistics.median(cpu):6.2f} s CPU"
         )
-        print(f"check {label} ({notation}) whole process: median of {runs} {t:6.2f} s")
+    if args.notes_only:
+        return
 
     slowest_relations()
 
@@ -169,7 +198,7 @@ def main() -> None:
 
     worst = (0.0, "")
     for argv in [["check", h] for h in HOSTILE] + [["check", "--file", "/dev/zero"]]:
-        t, mb = process(argv)
+        t, mb, _ = process(argv)
         worst = max(worst, (mb, argv[-1][:40]))
         print(f"  hostile {argv[-1][:40]!r:44s} {t:5.2f} s  {mb:6.0f} MB peak")
     print(f"worst peak memory: {worst[0]:.0f} MB ({worst[1]!r})")
