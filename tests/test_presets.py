@@ -426,3 +426,16 @@ def test_mazur_numbers_nodes_and_weights_across_the_network(steps):
     }
     assert check_lines(out, reader, checks) >= 7
     assert r"\left(\delta_{o1} w_{5} + \delta_{o2} w_{7}\right)" in out  # h1 feeds w5 and w7
+
+
+@pytest.mark.parametrize("command", ["latex", "check"])
+def test_mazur_refuses_a_network_its_node_names_cannot_number(command, tmp_path):
+    """Mazur names the nodes i, h, o: two hidden layers have no letter. One line, exit 2
+    (it was an IndexError inside the LaTeX printer)."""
+    note = tmp_path / "note.md"
+    note.write_text("$$ x = 1 $$\n", encoding="utf-8")
+    args = ["--file", str(note)] if command == "check" else []
+    code, out, err = run(command, "--notation", "mazur", "--layers", "5,4,3,6,2", *args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "mazur" in err and "(i, h, o)" in err and "--layers 3 widths" in err

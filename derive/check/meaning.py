@@ -370,7 +370,7 @@ class World:
             own = own or n.activation[min(layer, len(n.activation)) - 1]
             if _strip_braces(own).replace("mathrm", "").split("^")[0] == name:
                 return layer
-        return L
+        return 1 if name == "f" else L  # the notes' f is the first layer's, g the output's
 
     def function(self, name: str, args: tuple, written: tuple = ()) -> sp.Expr:
         if len(args) != 1:

@@ -398,7 +398,16 @@ def network_for(notation: Notation, **options):
         options.setdefault("bias", True)
     if notation.widths_default:
         options.setdefault("widths", notation.widths_default)
-    return build(**options)
+    network = build(**options)
+    if notation.layers == "numbered" and network.depth + 1 > len(notation.letters):
+        from ..errors import InputError
+
+        raise InputError(
+            f"notation {notation.name} names the nodes of {len(notation.letters) - 2} hidden "
+            f"layer ({', '.join(notation.letters)}), not {network.depth - 1}; give --layers "
+            f"{len(notation.letters)} widths or choose another notation"
+        )
+    return network
 
 
 def update_scale(notation: Notation, loss):
