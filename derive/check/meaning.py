@@ -11,6 +11,8 @@ results, so a check is an independent computation.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import count
 
@@ -94,6 +96,9 @@ class World:
     letters: dict = field(default_factory=dict)
     """index letter -> layer (i: 0, j: 1, k: 2; n and m run over outputs)."""
     _partials: dict = field(default_factory=dict)
+    numbers_only: bool = False
+    """Leave every derivative to forward mode (:class:`Partial`), as on deep networks: set
+    while a diagnosis tries variants of a relation, which need values, not formulas."""
     _letter_layers: dict = field(default_factory=dict)
     """node letter -> the layers it ran over as a sum's dummy (this relation)."""
 
@@ -560,9 +565,18 @@ class World:
             self._partials["loss"] = expr
         return self._partials["loss"]
 
+    @contextmanager
+    def numbers(self) -> Iterator[None]:
+        """Within: derivatives by forward mode only (see :attr:`numbers_only`)."""
+        old, self.numbers_only = self.numbers_only, True
+        try:
+            yield
+        finally:
+            self.numbers_only = old
+
     def partial(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
         """∂a/∂b, computed from the network's definitions (memoised)."""
-        key = (a, b)
+        key = (a, b, self.numbers_only)
         if key not in self._partials:
             self._partials[key] = self._partial(a, b)
         return self._partials[key]
@@ -574,7 +588,7 @@ class World:
             raise NotDefined(f"derivative with respect to {b}")
         if a.has(Partial):
             raise NotDefined("a derivative of a derivative")
-        if self.network.depth > 2:
+        if self.network.depth > 2 or self.numbers_only:
             # unrolling a deep network for SymPy takes seconds per derivative;
             # forward-mode differentiation at each point takes one forward pass
             return Partial(a, b)

@@ -80,6 +80,7 @@ from __future__ import annotations
 
 import copy
 import operator
+import os
 import re
 from functools import cache, reduce
 from pathlib import Path
@@ -420,7 +421,28 @@ def _join(left, sign, right):
 @cache
 def _parser() -> Lark:
     grammar = (Path(__file__).with_name("grammar.lark")).read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer="contextual", transformer=_TreeBuilder())
+    return Lark(
+        grammar,
+        parser="lalr",
+        lexer="contextual",
+        transformer=_TreeBuilder(),
+        cache=_grammar_cache() or False,
+    )
+
+
+def _grammar_cache() -> str | None:
+    """Where Lark keeps the grammar's LALR tables between runs (0.1-0.2 s of every `derive
+    check`): the user's own cache directory, never the shared temp directory Lark would use
+    (the tables are a pickle; a file another user could plant there would be loaded). Lark
+    checks the grammar's hash inside the file and rebuilds it when stale or unreadable; no
+    cache directory that can be written: no cache."""
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(root, "derive")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return os.path.join(folder, "check-grammar.lark") if os.access(folder, os.W_OK) else None
 
 
 # --------------------------------------------------------------------------------------

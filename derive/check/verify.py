@@ -540,7 +540,8 @@ class Checker:
 
     def _holds_with(self, plhs, new_rhs, lv, envs) -> bool:
         try:
-            b = self.world.translate(new_rhs)
+            with self.world.numbers():
+                b = self.world.translate(new_rhs)
             bv = _values(b, envs, self.points, self._loss)
             return bool(np.allclose(lv, bv, rtol=1e-9, atol=1e-12))
         except (NotDefined, TypeError, KeyError, IndexError, ValueError):  # Overflow too
@@ -567,7 +568,8 @@ class Checker:
     def _quantity_swap(self, plhs, prhs, lv, rv, envs) -> str:
         for description, new_l, new_r in _variants(plhs, prhs):
             try:
-                a, b = self.world.translate(new_l), self.world.translate(new_r)
+                with self.world.numbers():
+                    a, b = self.world.translate(new_l), self.world.translate(new_r)
                 if _free_indices(a) != _free_indices(b):
                     continue
                 av = _values(a, envs, self.points, self._loss)
