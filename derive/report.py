@@ -66,7 +66,12 @@ def matrix_equations(d: Derivation) -> tuple[Equation, ...]:
                 )
             except NotVectorizable:
                 pass
-        update = d.update(S.W(layer)).shown
+        step = d.update(S.W(layer))
+        update = step.shown
+        if d.network.scalar_output and layer == d.depth and not isinstance(update, Decayed):
+            # one output node: its weights are a vector (note 003's Δw_l = α δ h_l, not h_l 1ᵀ)
+            out.append(Equation(f"matrix_update_W{layer}", Vec(step.lhs, p), (Vec(update, p),)))
+            continue
         if isinstance(update, Decayed):  # Δw = η O δᵀ - η λ w
             mat = replace(outer(update.data, p, q), decay=-S.eta * S.lam, weight=S.W(layer))
         else:

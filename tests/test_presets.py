@@ -439,3 +439,17 @@ def test_mazur_refuses_a_network_its_node_names_cannot_number(command, tmp_path)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "mazur" in err and "(i, h, o)" in err and "--layers 3 widths" in err
+
+
+def test_doc003_deep_prints_its_one_outputs_weights_as_a_vector(tmp_path):
+    """Note 003's one output y: W^{(L)} is the vector W^{(L)}_l (as its δ_l line writes
+    it), so its update is α δ h_l; it printed α δ h_l 1^T, which the checker cannot read."""
+    options = ["--notation", "doc003", "--activation", "tanh", "--layers", "3,4,3,1"]
+    code, out, _ = run("latex", *options)
+    matrix = out.splitlines()[out.splitlines().index("% Matrix form (one sample, column vectors)") :]
+    (line,) = [x for x in matrix if x.startswith(r"\[ \Delta W^{(3)}")]
+    assert line == r"\[ \Delta W^{(3)}_{k} = \alpha \delta h_{k} \]"
+    note = tmp_path / "note.tex"
+    note.write_text(line + "\n", encoding="utf-8")
+    code, out, err = run("check", "--file", str(note), *options)
+    assert code == 0 and "holds" in out, out + err

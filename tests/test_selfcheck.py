@@ -64,8 +64,9 @@ NOT_YET: dict[str, list[tuple]] = {
     # -- checkA's presets -------------------------------------------------------------
     "doc003": [
         (
-            lambda hidden, output, loss, depth, bias, fmt: depth == 4,
-            "deep doc003: the one output's matrix line ΔW^{(L)} = α δ h_l 1^T is not read",
+            lambda hidden, output, loss, depth, bias, fmt: depth == 4 and output == "softmax",
+            "deep doc003, a softmax over its one output: the Jacobian step prints "
+            "y_{n'} (δ_{0 n'} - y) (the one node's index 0 is not dropped)",
         )
     ],
     "cs231n": [
@@ -85,10 +86,10 @@ NOT_YET: dict[str, list[tuple]] = {
     # -- checkB's presets (checkB keeps these) -----------------------------------------
     "rumelhart": [
         (
-            lambda hidden, output, loss, depth, bias, fmt: depth == 4,
-            "4 weight layers: lines about generic units are not all clean yet (measured: "
-            "tanh/softmax/ce with biases); 2 layers read clean since units.py links Δw, "
-            "Kronecker δ and ∂net/∂o indices",
+            lambda hidden, output, loss, depth, bias, fmt: output == "softmax",
+            "softmax: o_{pm} = e^{net_{pm}} / Σ e^{net_{pm'}} and the "
+            "softmax Jacobian are read for m on every layer (generic units), and fail on "
+            "the hidden ones; so does the hidden δ's one-term chain rule on the output layer",
         )
     ],
 }
