@@ -19,6 +19,7 @@ The results are :class:`~derive.display.Equation` objects; every printer
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import sympy as sp
 
@@ -83,18 +84,37 @@ class Derivation:
     ``deltas[l]`` is δ of layer l in index form (node index ``S.index(l)``),
     in terms of O, d, W and δ of layer l+1; ``gradients`` maps a parameter
     name (``W1``, ``b2``) to ∂E/∂param in terms of δ and O; ``equations`` are
-    the record's results as printed.  All three are read off the record.
+    the record's results as printed.  All of them are read off the record.
     """
 
     network: Network
     depth: int
     loss_expr: sp.Expr
-    deltas: dict
-    gradients: dict
-    equations: tuple[Equation, ...]
-    output_error: sp.Expr
-    notes: tuple[str, ...] = field(default=())
+    """E without the weight-decay term, in terms of the outputs."""
     record: tuple[Entry, ...] = field(default=(), compare=False)
+    notes: tuple[str, ...] = field(default=())
+
+    @cached_property
+    def equations(self) -> tuple[Equation, ...]:
+        """The record's definitions and results as printed, in the order taken."""
+        return _equations(self.record)
+
+    @cached_property
+    def deltas(self) -> dict[int, sp.Expr]:
+        return {e.layer: e.value for e in self.record if isinstance(e, DeltaStep)}
+
+    @cached_property
+    def gradients(self) -> dict[str, sp.Expr]:
+        return {
+            f"{e.param}{e.layer}": e.value
+            for e in self.record
+            if isinstance(e, ParamStep) and e.kind == "grad"
+        }
+
+    @property
+    def output_error(self) -> sp.Expr:
+        """``-∂E/∂O^L_k``, as differentiated."""
+        return self.definition(What.ERROR).result
 
     def __hash__(self) -> int:
         return hash((self.network.structure, self.equations))
@@ -481,19 +501,4 @@ def derive(network: Network) -> Derivation:
             Derivative(What.SOFTMAX_JACOBIAN, L, lhs, (jacobian,), "activation_derivative")
         )
         record.append(_softmax_chain(L, k, sc(error), jacobian))
-    deltas = {e.layer: e.value for e in record if isinstance(e, DeltaStep)}
-    gradients = {
-        f"{e.param}{e.layer}": e.value
-        for e in record
-        if isinstance(e, ParamStep) and e.kind == "grad"
-    }
-    return Derivation(
-        network,
-        L,
-        loss_expr,
-        deltas,
-        gradients,
-        _equations(tuple(record)),
-        sc(error),
-        record=tuple(record),
-    )
+    return Derivation(network, L, loss_expr, record=tuple(record))

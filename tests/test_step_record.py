@@ -369,3 +369,18 @@ def test_the_record_holds_the_derivatives_taken():
     with pytest.raises(KeyError):
         d.gradient(S.O(1))  # not a parameter
     assert isinstance(d.definition(What.ERROR), Derivative)
+
+
+def test_the_worked_example_reads_the_record():
+    """The worked example evaluates d.gradient(W).shown: a changed record changes it."""
+    from derive.teach.numbers import DEFAULT, from_table
+    from derive.teach.worked import network_of, work
+
+    numbers = from_table(DEFAULT)
+    d = derive(network_of(numbers))
+    grad = d.gradient(S.W(2))
+    doubled = replace(grad, shown=grad.shown.times(Factor(sp.Integer(2), "const")))
+    marked = replace(d, record=tuple(doubled if e is grad else e for e in d.record))
+    plain, twice = work(numbers, d).arrays["gradW2"], work(numbers, marked).arrays["gradW2"]
+    assert np.allclose(twice, 2 * plain) and not np.allclose(plain, 0)
+    assert np.allclose(work(numbers, marked).arrays["gradW1"], work(numbers, d).arrays["gradW1"])
