@@ -446,7 +446,9 @@ def test_doc003_deep_prints_its_one_outputs_weights_as_a_vector(tmp_path):
     it), so its update is α δ h_l; it printed α δ h_l 1^T, which the checker cannot read."""
     options = ["--notation", "doc003", "--activation", "tanh", "--layers", "3,4,3,1"]
     code, out, _ = run("latex", *options)
-    matrix = out.splitlines()[out.splitlines().index("% Matrix form (one sample, column vectors)") :]
+    matrix = out.splitlines()[
+        out.splitlines().index("% Matrix form (one sample, column vectors)") :
+    ]
     (line,) = [x for x in matrix if x.startswith(r"\[ \Delta W^{(3)}")]
     assert line == r"\[ \Delta W^{(3)}_{k} = \alpha \delta h_{k} \]"
     note = tmp_path / "note.tex"
