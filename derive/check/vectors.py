@@ -45,11 +45,17 @@ def _kind(expr, world) -> str:
     glyph = expr.name.split("^(")[0]
     if glyph in world.weight_glyphs:
         return "matrix"
-    if glyph == BATCH and world.delta_sign:
+    if glyph == BATCH and batch_glyph(world):
         return "vector"  # Δ^{(l)}: the layer's δ of a batch, one sample per row
     if glyph in world.output_glyphs | world.net_glyphs | world.delta_glyphs | {"b"}:
         return "vector"
     return ""
+
+
+def batch_glyph(world) -> bool:
+    r"""Whether ``\Delta^{(l)}`` is a batch of the layer's error terms here: a
+    notation with a δ, or Goodfellow's, whose batch holds the gradients ∇_{a^{(l)}} J."""
+    return bool(world.delta_sign) or world.notation.delta_glyph == "nabla"
 
 
 def has_vectors(expr, world) -> bool:
@@ -71,6 +77,11 @@ def element(expr, idx, world, rows: bool = False):
     kind = _kind(expr, world)
     if kind == "vector":
         name = expr.name
+        if name.split("^(")[0] == BATCH and not world.delta_sign:
+            # Goodfellow's batch of gradients ∇_{a^{(l)}} J (his book has no δ)
+            n = world.notation
+            net = sp.IndexedBase(_strip(n.net) + name[len(BATCH) :])[idx]
+            return sp.Derivative(sp.Symbol(_strip(n.loss_glyph)), net, evaluate=False)
         if name.split("^(")[0] == BATCH:
             name = _strip(world.notation.delta) + name[len(BATCH) :]
         return sp.IndexedBase(name)[idx]

@@ -34,7 +34,7 @@ from .evaluate import Partial, printable_form, values
 from .extract import Relation
 from .meaning import REAL_VARIABLES, NotDefined, World, elementwise, index_layers
 from .parse import BARE_LABEL_BASES, FUNCTIONS, LatexSyntaxError, Unsupported, parse_latex
-from .vectors import BATCH
+from .vectors import BATCH, batch_glyph
 from .vectors import elementwise as vector_element
 
 LAYER_BASES = frozenset({"W", "b", "delta", "net", "O", "h"})
@@ -167,7 +167,7 @@ class Checker:
     def parse(self, text: str) -> sp.Expr:
         w = self.world
         glyphs = w.output_glyphs | w.net_glyphs | w.delta_glyphs | w.weight_glyphs | {"b"}
-        glyphs |= {BATCH} if w.delta_sign else set()  # Δ^{(l)}: a batch of δ^{(l)}
+        glyphs |= {BATCH} if batch_glyph(w) else set()  # Δ^{(l)}: a batch of δ^{(l)}
         labels = w.notation.layers == "labels"
         subscript = w.notation.prime == "subscript"  # note 003's {\Phi^{(3)}}'_l
         return parse_latex(
