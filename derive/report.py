@@ -284,7 +284,7 @@ def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "e
 
         widths = d.network.widths
         check_budget(widths)
-        blocks = [b for b in (instantiate(b, widths) for b in blocks) if b is not None]
+        blocks = [one for b in blocks for one in instantiate(b, widths)]
     # a section with nothing to show (deep doc003's recurrence: its one output's δ is
     # no vector) prints no heading
     blocks = [b for n, b in enumerate(blocks) if not _empty_heading(blocks, n)]

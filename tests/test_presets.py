@@ -455,3 +455,32 @@ def test_doc003_deep_prints_its_one_outputs_weights_as_a_vector(tmp_path):
     note.write_text(line + "\n", encoding="utf-8")
     code, out, err = run("check", "--file", str(note), *options)
     assert code == 0 and "holds" in out, out + err
+
+
+def test_doc003_one_softmax_output_has_no_index_left(tmp_path):
+    """Note 003's one output y: the softmax Jacobian's other output n' is that node too,
+    so the step reads ∂y/∂net = y (1 - y) (it printed y_{n'} (δ_{0 n'} - y))."""
+    options = ["--notation", "doc003", "--output-activation", "softmax", "--loss", "ce"]
+    options += ["--activation", "tanh", "--layers", "3,4,3,1"]
+    code, out, _ = run("latex", *options, "--steps")
+    assert "n'}" not in out and r"\delta_{0" not in out
+    line = r"\[ \frac{\partial y}{\partial \mathrm{net}} = y \left(1 - y\right) \]"
+    assert line in out.splitlines()
+    note = tmp_path / "note.tex"
+    note.write_text(line + "\n", encoding="utf-8")
+    code, out, err = run("check", "--file", str(note), *options)
+    assert code == 0 and "holds" in out, out + err
+
+
+def test_mazur_writes_the_softmax_jacobian_out_node_by_node():
+    """A worked example names nodes, not indices: ∂out_m/∂net_{o1} is written for m = o1
+    and m = o2 (it printed out_{m} and δ_{0 m})."""
+    options = ["--notation", "mazur", "--output-activation", "softmax", "--loss", "ce"]
+    code, out, _ = run("latex", *options, "--steps")
+    assert r"\mathrm{out}_{m}" not in out and r"\delta_{0" not in out
+    o1, o2 = r"\mathrm{out}_{o1}", r"\mathrm{out}_{o2}"
+    assert (
+        rf"\frac{{\partial {o1}}}{{\partial \mathrm{{net}}_{{o1}}}} = {o1} \left(1 - {o1}\right)"
+        in out
+    )
+    assert rf"\frac{{\partial {o2}}}{{\partial \mathrm{{net}}_{{o1}}}} = -{o1} {o2}" in out

@@ -62,13 +62,6 @@ def _combos() -> list[tuple]:
 _ALWAYS = lambda *combo: True  # noqa: E731
 NOT_YET: dict[str, list[tuple]] = {
     # -- checkA's presets -------------------------------------------------------------
-    "doc003": [
-        (
-            lambda hidden, output, loss, depth, bias, fmt: depth == 4 and output == "softmax",
-            "deep doc003, a softmax over its one output: the Jacobian step prints "
-            "y_{n'} (δ_{0 n'} - y) (the one node's index 0 is not dropped)",
-        )
-    ],
     "cs231n": [
         (
             _ALWAYS,
@@ -77,12 +70,6 @@ NOT_YET: dict[str, list[tuple]] = {
             "conventions.batch_mean (L = -Σ y log probs, dscores_k = probs_k - y_k) and its "
             "matrix lines are in column layout (ΔW = -step X dh^T) where layout = row; the "
             "derivation has to carry both",
-        )
-    ],
-    "mazur": [
-        (
-            _ALWAYS,
-            "numbered nodes (net_{h1}, out_{o1}, w_5, E_total) are not read",
         )
     ],
     # -- checkB's presets (checkB keeps these) -----------------------------------------

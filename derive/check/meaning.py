@@ -11,6 +11,7 @@ results, so a check is an independent computation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -129,6 +130,8 @@ class World:
         # the vocabulary of the notation model: which glyph names which kind
         glyph = lambda g: _strip_braces(g).replace("mathrm", "").split("^")[0]  # noqa: E731
         self.loss_names = {"E", glyph(n.loss_glyph)}
+        text = re.sub(r"\\text\{(\w+)\}", r"\1", n.loss_glyph)  # E_{\text{total}}: E_total
+        self.loss_names.add(text.replace("{", "").replace("}", ""))
         self.lr_names.add(glyph(n.lr))  # \mathrm{step\_size}
         self.output_glyphs = {"O", "h"} | {glyph(o) for o in (*n.outputs, *n.vectors)}
         if n.input:
@@ -222,6 +225,48 @@ class World:
             return self.delta_sign * self.partial(S.E, S.net(layer)[indices[0]])
         return self.partial(S.E, q) if grad is not None else q
 
+    def _numbered(self, name: str, indices: tuple) -> sp.Expr:
+        """Mazur's names: a node is its layer's letter and its number from 1 (net_{h1},
+        out_{o2}, b_{h1}, i_{1}); weights are numbered w_1, w_2, ... receiver by receiver
+        through the network (w_5: h1 -> o1 in the 2-2-2 network)."""
+        n, widths = self.notation, self.network.widths
+        update = name.startswith("Delta ")
+        base = name.removeprefix("Delta ")
+        if base == n.weights[-1] and len(indices) == 1 and indices[0].is_Integer:
+            number = int(indices[0]) - 1
+            for layer in range(1, len(widths)):
+                size = widths[layer - 1] * widths[layer]
+                if number < size:
+                    receiver, sender = divmod(number, widths[layer - 1])
+                    q = S.W(layer)[sender, receiver]
+                    break
+                number -= size
+            else:
+                raise NotDefined(f"{name}_{indices[0]}: the network has fewer weights")
+        elif base == n.letters[0] and len(indices) == 1 and indices[0].is_Integer:
+            q = S.O(0)[int(indices[0]) - 1]  # the inputs i_1, i_2
+        elif len(indices) == 2 and str(indices[0]) in n.letters and indices[1].is_Integer:
+            layer, node = n.letters.index(str(indices[0])), int(indices[1]) - 1
+            if not 0 <= node < widths[layer]:
+                raise NotDefined(f"{name}_{indices[0]}{indices[1]}: no such node")
+            if base == n.outputs[-1]:
+                q = S.O(layer)[node]
+            elif base in self.net_glyphs:
+                q = S.net(layer)[node]
+            elif base == n.target and layer == len(widths) - 1:
+                q = S.d[node]
+            elif base in self.delta_glyphs and not update:
+                return self.delta_sign * self.partial(S.E, S.net(layer)[node])
+            elif base == "b" and self.network.bias and layer >= 1:
+                q = S.b(layer)[node]
+            else:
+                raise NotDefined(f"{name}_{{{indices[0]}{indices[1]}}} in notation {n.name}")
+        else:
+            raise NotDefined(f"{name} with indices {indices} in notation {n.name}")
+        if update:
+            return -S.eta * self.update_scale() * self.partial(S.E, q)
+        return q
+
     def label_layer(self, label: str) -> int | None:
         """Our layer number of a layer label written in the notation (``L``, ``L-1``,
         ``2`` where the notation numbers the input layer ``first_layer``)."""
@@ -282,6 +327,8 @@ class World:
     def indexed(self, name: str, indices: tuple) -> sp.Expr:
         n = self.notation
         L = self.network.depth
+        if n.layers == "numbered":  # a worked example's out_{h1}, w_{5}, i_{1}
+            return self._numbered(name, indices)
         code = self.code_quantity(name, indices)
         if code is not None:
             return code

@@ -73,6 +73,8 @@ class Verdict:
 
 def _sizes(world: World) -> list[tuple[int, ...]]:
     L = world.network.depth
+    if world.notation.layers == "numbered":  # w_5, out_{o2}: names of this network's nodes
+        return [tuple(world.network.widths)]
     sizes = SIZES.get(L) or [
         tuple([3] + [4] * (L - 1) + [2]),
         tuple([2] + [3] * L),
