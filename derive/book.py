@@ -22,8 +22,7 @@ from .matrix import MatVec, Vec, outer
 
 def _expanded(form: Factors, d: Derivation) -> Factors:
     """A gradient with δ of the output layer written out (``-2(t-o)o(1-o)o_j``)."""
-    (out,) = [e for e in d.equations if e.key == f"delta{d.depth}"]
-    return form.replace_role("delta", out.rhs[-1])
+    return form.replace_role("delta", d.delta(d.depth).shown)
 
 
 def _without_const(form: Factors) -> tuple[sp.Expr, Factors]:
@@ -35,8 +34,8 @@ def equations(d: Derivation) -> tuple[Equation, ...]:
     """The book's equations for a two-layer network, in our index form."""
     L = d.depth
     j, k = S.index(L - 1), S.index(L)
-    grad = d.equation(f"grad_W{L}")
-    full = _expanded(grad.rhs[0], d)
+    grad = d.gradient(S.W(L))
+    full = _expanded(grad.shown, d)
     const, dropped = _without_const(full)
     out: list[Equation] = [Equation("grad_W2", grad.lhs, (full,))]
     if const != 1:
@@ -73,16 +72,7 @@ def equations(d: Derivation) -> tuple[Equation, ...]:
         )
     )
     i = S.index(L - 2)
-    hidden = d.equation(f"delta{L - 1}").rhs[-1]
-    fprime = [f for f in hidden.factors if f.role == "fprime"]
-    book_rule = Factors(
-        (
-            Factor(S.eta, "lr"),
-            Factor(S.e(L - 1)[j], "error"),
-            *fprime,
-            Factor(S.O(L - 2)[i], "input"),
-        )
-    )
+    book_rule = _book_rule(d)
     if r == 1:  # the error sent back IS δ_k (up to the dropped constant): exact
         book_hidden = Equation(
             "book_hidden",
@@ -101,8 +91,36 @@ def equations(d: Derivation) -> tuple[Equation, ...]:
         )
     out.append(book_hidden)
     out.append(Equation("book_hidden_e", S.e(L - 1)[j], (e_hidden,), kind="definition"))
-    # exact: δ_k inside the sum keeps f'(net_k); the constant is dropped as above
-    out_delta = d.equation(f"delta{L}").rhs[-1].expr.xreplace({S.index(L): m})
+    exact = _exact_rule(d, const)
+    out.append(Equation("grad_W1_exact", S.Delta("W", L - 1)[i, j], (exact,), note="exact"))
+    return tuple(out)
+
+
+def _hidden_fprime(d: Derivation) -> list[Factor]:
+    """f'(net_j) of the hidden layer, as its δ shows it (in the outputs where it can)."""
+    return [f for f in d.delta(d.depth - 1).shown.factors if f.role == "fprime"]
+
+
+def _book_rule(d: Derivation) -> Factors:
+    """The book's hidden-layer rule ``ΔW_ij = α e_j f'(net_j) O_i``."""
+    L = d.depth
+    j, i = S.index(L - 1), S.index(L - 2)
+    return Factors(
+        (
+            Factor(S.eta, "lr"),
+            Factor(S.e(L - 1)[j], "error"),
+            *_hidden_fprime(d),
+            Factor(S.O(L - 2)[i], "input"),
+        )
+    )
+
+
+def _exact_rule(d: Derivation, const: sp.Expr) -> Factors:
+    """The exact hidden update with the output's δ_k written out inside the sum:
+    it keeps f'(net_k); the constant ``const`` is dropped as in the book's rule."""
+    L = d.depth
+    j, i, m = S.index(L - 1), S.index(L - 2), S.index(L)
+    out_delta = d.delta(L).shown.expr.xreplace({S.index(L): m})
     # a sum over the outputs inside δ_k (softmax: Σ t) gets its own letter
     out_delta = out_delta.replace(
         lambda e: isinstance(e, sp.Sum) and e.limits[0][0] != m,
@@ -113,12 +131,11 @@ def equations(d: Derivation) -> tuple[Equation, ...]:
     body = S.W(L)[j, m] * sp.factor_terms(out_delta / const)
     sign = -1 if body.could_extract_minus_sign() else 1  # -α ... Σ, never α ... -Σ
     inner = sp.Sum(sign * body, (m, 0, S.width(L) - 1))
-    exact = Factors(
+    fprime = _hidden_fprime(d)
+    return Factors(
         (Factor(S.eta, "lr"), *fprime, Factor(inner, "backsum"), Factor(S.O(L - 2)[i], "input")),
         sign,
     )
-    out.append(Equation("grad_W1_exact", S.Delta("W", L - 1)[i, j], (exact,), note="exact"))
-    return tuple(out)
 
 
 def output_ratio(d: Derivation) -> tuple[sp.Expr, sp.Expr, bool]:
@@ -137,7 +154,7 @@ def output_ratio(d: Derivation) -> tuple[sp.Expr, sp.Expr, bool]:
     if ratio.has(S.d):
         raise ValueError(f"the output error does not factor out of {value}")
     # written with the output form of f'(net_k) where the derivation has one (o(1 - o))
-    shown = [f.expr for f in d.equation(f"delta{L}").rhs[-1].factors if f.role == "fprime"]
+    shown = [f.expr for f in d.delta(L).shown.factors if f.role == "fprime"]
     fprime = (
         shown[0]
         if shown
@@ -152,18 +169,14 @@ def output_ratio(d: Derivation) -> tuple[sp.Expr, sp.Expr, bool]:
 
 def hidden_rule_values(d: Derivation) -> tuple[sp.Expr, sp.Expr]:
     """(book rule, exact update) for ΔW_ij, in index form, for checks."""
-    eqs = {e.key: e for e in equations(d)}
     L = d.depth
     j = S.index(L - 1)
     m = S.index(L)
-    book = (
-        eqs["book_hidden"]
-        .rhs[0]
-        .expr.xreplace({S.e(L - 1)[j]: sp.Sum(S.W(L)[j, m] * S.e(L)[m], (m, 0, S.width(L) - 1))})
-    )
-    const, _ = _without_const(_expanded(d.equation(f"grad_W{L}").rhs[0], d))
+    e_hidden = sp.Sum(S.W(L)[j, m] * S.e(L)[m], (m, 0, S.width(L) - 1))
+    book = _book_rule(d).expr.xreplace({S.e(L - 1)[j]: e_hidden})
+    const, _ = _without_const(_expanded(d.gradient(S.W(L)).shown, d))
     book = book.replace(
         lambda x: isinstance(x, sp.Indexed) and x.base == S.e(L),
         lambda x: d.output_error.xreplace({S.index(L): x.indices[0]}) / const,
     )
-    return book, eqs["grad_W1_exact"].rhs[0].expr
+    return book, _exact_rule(d, const).expr

@@ -19,6 +19,7 @@ The results are :class:`~derive.display.Equation` objects; every printer
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import sympy as sp
 
@@ -26,9 +27,30 @@ from . import functions as F
 from . import symbols as S
 from .calculus import contract, pull_out
 from .calculus import diff as _diff
-from .display import Decayed, Equation, Factor, Factors, Step, factors
+from .display import Decayed, Equation, Factor, Factors, factors
 from .functions import Activation, output_form, x, y
 from .network import Network
+from .record import DeltaStep, Derivative, Entry, ParamStep, What
+from .record import equations as _equations
+
+
+def _find(record: tuple, cls: type, **attrs):
+    """The one entry of ``record`` of class ``cls`` with these attributes."""
+    for entry in record:
+        if isinstance(entry, cls) and all(getattr(entry, k) == v for k, v in attrs.items()):
+            return entry
+    raise KeyError(f"{cls.__name__} {attrs} is not in the record")
+
+
+def _param(base: sp.IndexedBase) -> tuple[str, int]:
+    """``S.W(2)`` -> ("W", 2); ``S.b(1)`` -> ("b", 1)."""
+    from .model.quantities import Kind, quantity_of
+
+    q = quantity_of(base)
+    kinds = {Kind.WEIGHT: "W", Kind.BIAS: "b"}
+    if q is None or q.kind not in kinds or not isinstance(q.layer, int):
+        raise KeyError(f"{base} is not a weight or bias of one layer")
+    return kinds[q.kind], q.layer
 
 
 def diff(expr: sp.Expr, wrt: sp.Expr) -> sp.Expr:
@@ -56,26 +78,43 @@ def activated(layer: int, node: sp.Expr, act: Activation) -> sp.Expr:
 class Derivation:
     """Everything derived for one network structure.
 
+    ``record`` holds every step the derivation took, as it took it (see
+    :mod:`derive.record`); read it through the named accessors (:meth:`delta`,
+    :meth:`gradient`, :meth:`update`, :meth:`definition`, :meth:`derivative`).
     ``deltas[l]`` is δ of layer l in index form (node index ``S.index(l)``),
     in terms of O, d, W and δ of layer l+1; ``gradients`` maps a parameter
-    name (``W1``, ``b2``) to ∂E/∂param in terms of δ and O.
+    name (``W1``, ``b2``) to ∂E/∂param in terms of δ and O; ``equations`` are
+    the record's results as printed.  All of them are read off the record.
     """
 
     network: Network
     depth: int
     loss_expr: sp.Expr
-    deltas: dict
-    gradients: dict
-    equations: tuple[Equation, ...]
-    output_error: sp.Expr
+    """E without the weight-decay term, in terms of the outputs."""
+    record: tuple[Entry, ...] = field(default=(), compare=False)
     notes: tuple[str, ...] = field(default=())
-    record: dict = field(default_factory=dict, compare=False)
-    """The derivatives the derivation took on its way, as :class:`~derive.display.Step`
-    by key: ``weighted_sum_W2`` (∂net_q/∂W_{pq} at the receiving node, with the
-    Kronecker deltas before and after contraction), ``weighted_sum_W2_any`` (the same
-    for any node m: its Kronecker delta says which node survives), ``dnet_dO1`` (how
-    the next layer's net depends on a hidden output), ``softmax_jacobian``.  The
-    step-by-step printout reads these instead of differentiating again."""
+
+    @cached_property
+    def equations(self) -> tuple[Equation, ...]:
+        """The record's definitions and results as printed, in the order taken."""
+        return _equations(self.record)
+
+    @cached_property
+    def deltas(self) -> dict[int, sp.Expr]:
+        return {e.layer: e.value for e in self.record if isinstance(e, DeltaStep)}
+
+    @cached_property
+    def gradients(self) -> dict[str, sp.Expr]:
+        return {
+            f"{e.param}{e.layer}": e.value
+            for e in self.record
+            if isinstance(e, ParamStep) and e.kind == "grad"
+        }
+
+    @property
+    def output_error(self) -> sp.Expr:
+        """``-∂E/∂O^L_k``, as differentiated."""
+        return self.definition(What.ERROR).result
 
     def __hash__(self) -> int:
         return hash((self.network.structure, self.equations))
@@ -90,6 +129,34 @@ class Derivation:
             if eq.key == key:
                 return eq
         raise KeyError(key)
+
+    # -- the record, by name ---------------------------------------------------
+
+    def delta(self, layer: int) -> DeltaStep:
+        """δ of ``layer`` (1 to depth) as derived: its forms and its value."""
+        return _find(self.record, DeltaStep, layer=layer)
+
+    def gradient(self, param: sp.IndexedBase) -> ParamStep:
+        """∂E/∂``param`` (``S.W(l)`` or ``S.b(l)``) as derived."""
+        kind, layer = _param(param)
+        return _find(self.record, ParamStep, kind="grad", param=kind, layer=layer)
+
+    def update(self, param: sp.IndexedBase) -> ParamStep:
+        """Δ``param`` (``S.W(l)`` or ``S.b(l)``), gradient descent's change, as derived."""
+        kind, layer = _param(param)
+        return _find(self.record, ParamStep, kind="update", param=kind, layer=layer)
+
+    def definition(self, what: What, layer: int = 0) -> Derivative:
+        """A definition of the forward pass: ``What.NET``, ``OUTPUT``, ``FORWARD`` of
+        ``layer``; ``What.LOSS`` (the objective) and ``What.ERROR`` (-∂E/∂O^L)."""
+        if what in (What.LOSS, What.ERROR):
+            layer = self.depth
+        return _find(self.record, Derivative, what=what, layer=layer)
+
+    def derivative(self, what: What, layer: int, param: str = "") -> Derivative:
+        """A local derivative the derivation took on its way (``What.WEIGHTED_SUM``
+        of ``W``/``b`` at ``layer``, ``NET_BY_OUTPUT``, ``SOFTMAX_JACOBIAN`` ...)."""
+        return _find(self.record, Derivative, what=what, layer=layer, param=param)
 
     def expand(self, expr: sp.Expr) -> sp.Expr:
         """Replace every δ by its definition, down to O, d and the weights."""
@@ -245,14 +312,14 @@ def _softmax_back(delta: sp.Expr, L: int) -> sp.Expr:
     return sp.collect(sp.cancel(sp.expand(expr)), S.d[S.index(L)])
 
 
-def _hidden_delta(network: Network, layer: int, p: sp.Symbol, record: dict):
-    """δ^l_p = f'(net_p) Σ_m δ^{l+1}_m W^{l+1}_{pm}: display forms and value."""
+def _hidden_delta(network: Network, layer: int, p: sp.Symbol, record: list):
+    """δ^l_p = f'(net_p) Σ_m δ^{l+1}_m W^{l+1}_{pm}: display forms and value; how the
+    next layer's net depends on O_p goes into ``record``."""
     act = network.activations[layer - 1]
     m = S.index(layer + 1)
     to_out = diff(net_def(layer + 1, m, network.bias), S.O(layer)[p])  # W_{pm}
-    record[f"dnet_dO{layer}"] = Step(
-        sp.Derivative(S.net(layer + 1)[m], S.O(layer)[p], evaluate=False), (to_out,), ""
-    )
+    lhs = sp.Derivative(S.net(layer + 1)[m], S.O(layer)[p], evaluate=False)
+    record.append(Derivative(What.NET_BY_OUTPUT, layer, lhs, (to_out,)))
     nxt = net_def(layer + 1, m, network.bias).replace(
         lambda e: isinstance(e, sp.Indexed) and e.base == S.O(layer),
         lambda e: activated(layer, e.indices[0], act),
@@ -267,7 +334,7 @@ def _hidden_delta(network: Network, layer: int, p: sp.Symbol, record: dict):
     return _distinct(forms), rewrite_in_outputs(summed, layer, act)
 
 
-def _gradient(network: Network, layer: int, param: str, p: sp.Symbol, q: sp.Symbol, record: dict):
+def _gradient(network: Network, layer: int, param: str, p: sp.Symbol, q: sp.Symbol, record: list):
     """∂E/∂param = -Σ_m δ_m ∂net_m/∂param, as a Factors; the derivative of the
     weighted sum goes into ``record``."""
     m = S.index(layer, 1)
@@ -275,12 +342,19 @@ def _gradient(network: Network, layer: int, param: str, p: sp.Symbol, q: sp.Symb
     raw = sp.diff(net_def(layer, m, network.bias), target)
     local = S.name_fprimes(contract(raw))
     _D = lambda a: sp.Derivative(a, target, evaluate=False)  # noqa: E731
-    record[f"weighted_sum_{param}{layer}_any"] = Step(_D(S.net(layer)[m]), (local,), "")
+    record.append(
+        Derivative(What.WEIGHTED_SUM_ANY, layer, _D(S.net(layer)[m]), (local,), param=param)
+    )
     at_q = {m: q}  # the receiving node: the one net that depends on the parameter
-    record[f"weighted_sum_{param}{layer}"] = Step(
-        _D(S.net(layer)[q]),
-        (_D(net_def(layer, q, network.bias)), raw.xreplace(at_q), local.xreplace(at_q)),
-        "weighted_sum",
+    record.append(
+        Derivative(
+            What.WEIGHTED_SUM,
+            layer,
+            _D(S.net(layer)[q]),
+            (_D(net_def(layer, q, network.bias)), raw.xreplace(at_q), local.xreplace(at_q)),
+            "weighted_sum",
+            param,
+        )
     )
     value = contract(sp.Sum(-S.delta(layer)[m] * local, (m, 0, S.width(layer) - 1)))
     pairs = [(S.delta(layer)[q], "delta")]
@@ -290,21 +364,27 @@ def _gradient(network: Network, layer: int, param: str, p: sp.Symbol, q: sp.Symb
     return factors(*pairs, sign=-1), value
 
 
-def _delta_forms(eqs: list[Equation], layer: int) -> tuple[Factors, ...]:
-    (eq,) = [e for e in eqs if e.key == f"delta{layer}"]
-    return eq.rhs[1:]
-
-
-def _expand_deltas(form: Factors, eqs: list[Equation], n: int) -> Factors:
+def _expand_deltas(form: Factors, record: list, n: int) -> Factors:
     """Replace the δ factor by its n-th display form (the last if fewer), and
     any δ that brings along (one output node) by its last form."""
     while True:
         found = [f for f in form.factors if f.role == "delta" and isinstance(f.expr, sp.Indexed)]
         if not found:
             return form
-        forms = _delta_forms(eqs, S.layer_of(found[0].expr.base))
-        form = form.replace_role("delta", forms[min(n, len(forms) - 1)])
-        n = len(forms)
+        delta = _find(record, DeltaStep, layer=S.layer_of(found[0].expr.base))
+        form = form.replace_role("delta", delta.form(n))
+        n = len(delta.forms)
+
+
+def _softmax_chain(L: int, k: sp.Symbol, error: sp.Expr, jacobian: sp.Expr) -> Derivative:
+    """∂E/∂net_k = Σ_n ∂E/∂O_n ∂O_n/∂net_k of a softmax output, with the loss's
+    derivative and the Jacobian the derivation took, before and after the Kronecker
+    delta is contracted."""
+    n = S.index(L, 3)
+    g = -error.xreplace({k: n})  # ∂E/∂O_n
+    total = sp.Sum(sp.expand(g * jacobian), (n, 0, S.width(L) - 1))
+    lhs = sp.Derivative(S.E, S.net(L)[k], evaluate=False)
+    return Derivative(What.SOFTMAX_CHAIN, L, lhs, (total, contract(total)), "chain_rule")
 
 
 def _sc_factors(form: Factors, sc) -> Factors:
@@ -326,12 +406,10 @@ def _sc_factors(form: Factors, sc) -> Factors:
 
 
 def derive(network: Network) -> Derivation:
-    """Derive δ of every layer and ∂E/∂ of every parameter, in index form."""
+    """Derive δ of every layer and ∂E/∂ of every parameter, in index form,
+    recording every step as it is taken (:mod:`derive.record`)."""
     L = network.depth
-    eqs: list[Equation] = []
-    record: dict = {}
-    deltas: dict[int, sp.Expr] = {}
-    gradients: dict[str, sp.Expr] = {}
+    record: list[Entry] = []
     sc = lambda e: one_output(e, network)  # noqa: E731
 
     k = S.index(L)
@@ -340,18 +418,11 @@ def derive(network: Network) -> Derivation:
     # forward pass and loss, as definitions
     for layer in range(1, L + 1):
         q = S.index(layer)
-        eqs.append(
-            Equation(
-                f"net{layer}",
-                sc(S.net(layer)[q]),
-                (sc(net_def(layer, q, network.bias)),),
-                "definition",
-            )
-        )
+        lhs = sc(S.net(layer)[q])
+        record.append(Derivative(What.NET, layer, lhs, (sc(net_def(layer, q, network.bias)),)))
         act = network.activations[layer - 1]
-        eqs.append(
-            Equation(f"O{layer}", sc(S.O(layer)[q]), (sc(activated(layer, q, act)),), "definition")
-        )
+        lhs = sc(S.O(layer)[q])
+        record.append(Derivative(What.OUTPUT, layer, lhs, (sc(activated(layer, q, act)),)))
         composed = sc(activated(layer, q, act)).xreplace(
             {sc(S.net(layer)[q]): sc(net_def(layer, q, network.bias))}
         )
@@ -360,32 +431,34 @@ def derive(network: Network) -> Derivation:
             composed = composed.replace(
                 lambda e, fl=fl: getattr(e, "func", None) == fl, lambda e: e.args[0]
             )
-        eqs.append(Equation(f"forward{layer}", sc(S.O(layer)[q]), (composed,), "definition"))
+        record.append(Derivative(What.FORWARD, layer, sc(S.O(layer)[q]), (composed,)))
     loss_expr = sc(loss_of(network))
-    eqs.append(Equation("E", S.E, (loss_expr + decay_of(network),), "definition"))
+    record.append(Derivative(What.LOSS, L, S.E, (loss_expr + decay_of(network),)))
 
     forms, error, value = _output_delta(network, k)
-    deltas[L] = sc(value)
     note = "one_hot" if network.activations[-1].vector else ""
-    eqs.append(
-        Equation(
-            f"delta{L}",
+    record.append(
+        DeltaStep(
+            L,
             sc(S.delta(L)[k]),
-            (sc(-dE_dnet(L)),) + tuple(_sc_factors(f, sc) for f in forms),
-            note=note,
+            sc(-dE_dnet(L)),
+            tuple(_sc_factors(f, sc) for f in forms),
+            sc(value),
+            note,
         )
     )
-    eqs.append(Equation("error", sc(S.e(L)[k]), (sc(error),), "definition"))
+    record.append(Derivative(What.ERROR, L, sc(S.e(L)[k]), (sc(error),)))
 
     for layer in range(L - 1, 0, -1):
         p = S.index(layer)
         forms, summed = _hidden_delta(network, layer, p, record)
-        deltas[layer] = sc(summed)
-        eqs.append(
-            Equation(
-                f"delta{layer}",
+        record.append(
+            DeltaStep(
+                layer,
                 S.delta(layer)[p],
-                (-dE_dnet(layer),) + tuple(_sc_factors(f, sc) for f in forms),
+                -dE_dnet(layer),
+                tuple(_sc_factors(f, sc) for f in forms),
+                sc(summed),
             )
         )
 
@@ -396,39 +469,36 @@ def derive(network: Network) -> Derivation:
             grad, value = _gradient(network, layer, param, p, q, record)
             target = S.W(layer)[p, q] if param == "W" else S.b(layer)[q]
             decays = param == "W" and network.weight_decay  # the biases are not decayed
-            gradients[f"{param}{layer}"] = sc(value + (S.lam * target if decays else 0))
             grad = _sc_factors(grad, sc)
             w = sc(target)
             shown = decayed(grad, network, S.lam, w) if decays else grad
-            eqs.append(Equation(f"grad_{param}{layer}", sc(sp.Derivative(S.E, target)), (shown,)))
-            update = grad.negated().times(Factor(S.eta, "lr"))
-            shown = decayed(update, network, -S.eta * S.lam, w) if decays else update
-            eqs.append(
-                Equation(
-                    f"update_{param}{layer}",
-                    sc(S.Delta(param, layer)[(p, q) if param == "W" else (q,)]),
-                    (shown,),
+            record.append(
+                ParamStep(
+                    "grad",
+                    param,
+                    layer,
+                    sc(sp.Derivative(S.E, target)),
+                    grad,
+                    shown,
+                    sc(value + (S.lam * target if decays else 0)),
                 )
             )
+            update = grad.negated().times(Factor(S.eta, "lr"))
+            shown = decayed(update, network, -S.eta * S.lam, w) if decays else update
+            expanded = ()
             if param == "W" and (layer < L or network.scalar_output):
                 expanded = tuple(
-                    decayed(_expand_deltas(update, eqs, n), network, -S.eta * S.lam, w)
-                    for n in range(len(_delta_forms(eqs, layer)))
+                    decayed(_expand_deltas(update, record, n), network, -S.eta * S.lam, w)
+                    for n in range(len(_find(record, DeltaStep, layer=layer).forms))
                 )
-                eqs.append(
-                    Equation(
-                        f"update_{param}{layer}_expanded",
-                        sc(S.Delta(param, layer)[(p, q) if param == "W" else (q,)]),
-                        expanded,
-                    )
-                )
+            lhs = sc(S.Delta(param, layer)[(p, q) if param == "W" else (q,)])
+            record.append(ParamStep("update", param, layer, lhs, update, shown, None, expanded))
     if network.activations[-1].vector:
         n = S.index(L, 3)
-        record["softmax_jacobian"] = Step(
-            sp.Derivative(S.O(L)[n], S.net(L)[k], evaluate=False),
-            (softmax_jacobian(L, n, k),),
-            "activation_derivative",
+        jacobian = softmax_jacobian(L, n, k)
+        lhs = sp.Derivative(S.O(L)[n], S.net(L)[k], evaluate=False)
+        record.append(
+            Derivative(What.SOFTMAX_JACOBIAN, L, lhs, (jacobian,), "activation_derivative")
         )
-    return Derivation(
-        network, L, loss_expr, deltas, gradients, tuple(eqs), sc(error), record=record
-    )
+        record.append(_softmax_chain(L, k, sc(error), jacobian))
+    return Derivation(network, L, loss_expr, record=tuple(record))

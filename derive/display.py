@@ -129,6 +129,10 @@ class Equation:
     note: str = ""
     rel: str = "="
 
+    def last_form_only(self) -> Equation:
+        """The equation with only its last form (a notation that prints results alone)."""
+        return Equation(self.key, self.lhs, self.rhs[-1:], self.kind, self.note, self.rel)
+
 
 @dataclass(frozen=True)
 class Step:

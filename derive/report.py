@@ -56,7 +56,7 @@ def matrix_equations(d: Derivation) -> tuple[Equation, ...]:
     for layer in range(d.depth, 0, -1):
         q, p = S.index(layer), S.index(layer - 1)
         if layer < d.depth:
-            delta = d.equation(f"delta{layer}").rhs[-1]
+            delta = d.delta(layer).shown
             try:
                 out.append(
                     Equation(
@@ -65,7 +65,7 @@ def matrix_equations(d: Derivation) -> tuple[Equation, ...]:
                 )
             except NotVectorizable:
                 pass
-        update = d.equation(f"update_W{layer}").rhs[0]
+        update = d.update(S.W(layer)).shown
         if isinstance(update, Decayed):  # Δw = η O δᵀ - η λ w
             mat = replace(outer(update.data, p, q), decay=-S.eta * S.lam, weight=S.W(layer))
         else:
@@ -90,7 +90,7 @@ def recurrence_equations(d: Derivation) -> tuple:
     out = []
     for layer in range(1, d.depth):
         q = S.index(layer)
-        form = of_factors(d.equation(f"delta{layer}").rhs[1], q)
+        form = of_factors(d.delta(layer).chain, q)
         expected = Hadamard(
             (
                 Vec(S.fprime(layer, S.net(layer)[q]), q),
@@ -207,7 +207,7 @@ def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "e
             if show is None or key in show:
                 eq = book.get(key) or equations[key]
                 if notation.last_form_only and eq.kind == "result":
-                    eq = replace(eq, rhs=eq.rhs[-1:])
+                    eq = eq.last_form_only()
                 blocks.append(eq)
                 if f"{key}_dropped" in book:
                     blocks.append(book[f"{key}_dropped"])

@@ -14,10 +14,10 @@ from __future__ import annotations
 import sympy as sp
 
 from . import symbols as S
-from .calculus import contract
 from .derivation import Derivation, decay_of
 from .display import Decayed, Factor, Factors, Step
 from .functions import LOSSES
+from .record import What
 from .report import matrix_equations
 
 
@@ -107,8 +107,8 @@ def output_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     if d.network.activations[-1].vector:
         return _one_output(steps + _softmax_output_steps(d, scale), d)
     # which output's term depends on w_jk: the Kronecker delta of ∂net_m/∂w_jk says
-    any_node = d.record[f"weighted_sum_W{L}_any"]
-    local = any_node.rhs[0].xreplace({any_node.lhs.expr.indices[0]: n})
+    any_node = d.derivative(What.WEIGHTED_SUM_ANY, L, "W")
+    local = any_node.result.xreplace({any_node.lhs.expr.indices[0]: n})
     (kd,) = [f for f in sp.Mul.make_args(local) if isinstance(f, sp.KroneckerDelta)]
     survivor = kd.args[0] if kd.args[1] == n else kd.args[1]
     E_k = E_n.replace(lambda e: isinstance(e, sp.Sum), lambda e: e.function).xreplace({n: survivor})
@@ -128,25 +128,32 @@ def output_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     fprime = S.fprime(L, net)
     step = _with(chain, grad_O, Factor(fprime, "fprime"))
     steps.append(Step(dE, (plus(step),), "activation_derivative"))
-    weighted = d.record[f"weighted_sum_W{L}"]  # ∂net_k/∂w_jk, as the derivation took it
-    local = weighted.rhs[-1]
-    steps.append(weighted)
+    weighted = d.derivative(What.WEIGHTED_SUM, L, "W")  # ∂net_k/∂w_jk, as the derivation took it
+    local = weighted.result
+    steps.append(weighted.step)
     combined = _with(chain, grad_O, Factor(fprime, "fprime"), Factor(local, "input"))
     steps.append(Step(dE, (plus(combined),), "chain_rule"))
-    delta_eq = d.equation(f"delta{L}")
-    if len(delta_eq.rhs) > 2:
-        last = delta_eq.rhs[-1]  # δ = -∂E/∂net, so ∂E/∂w = -(δ's own sign) δ O
+    delta = d.delta(L)
+    if delta.rewritten:
+        last = delta.shown  # δ = -∂E/∂net, so ∂E/∂w = -(δ's own sign) δ O
         rewritten = Factors(last.factors + (Factor(local, "input"),), -last.sign)
         steps.append(Step(dE, (plus(rewritten),), "output_form"))
-    steps.append(Step(delta_eq.lhs, delta_eq.rhs, "define_delta"))
-    grad = d.equation(f"grad_W{L}")
-    steps.append(Step(dE, grad.rhs, "define_delta"))
-    upd = d.equation(f"update_W{L}")
+    steps += _results(d, L, scale)
+    return _one_output(steps, d)
+
+
+def _results(d: Derivation, L: int, scale: sp.Expr) -> list[Step]:
+    """δ of the output layer, the gradient, the update and its matrix form, as derived."""
+    delta = d.delta(L)
+    dE = _D(S.E, S.W(L)[S.index(L - 1), S.index(L)])
+    steps = [Step(delta.lhs, delta.rhs, "define_delta")]
+    steps.append(Step(dE, d.gradient(S.W(L)).rhs, "define_delta"))
+    upd = d.update(S.W(L))
     steps.append(Step(upd.lhs, _scaled((-S.eta * dE,) + upd.rhs, scale), "update_rule"))
     if not d.network.scalar_output:
         (mat,) = [e for e in matrix_equations(d) if e.key == f"matrix_update_W{L}"]
         steps.append(Step(mat.lhs, _scaled_outer(mat.rhs, scale), "matrix_form"))
-    return _one_output(steps, d)
+    return steps
 
 
 def _softmax_output_steps(d: Derivation, scale: sp.Expr) -> list[Step]:
@@ -162,21 +169,10 @@ def _softmax_output_steps(d: Derivation, scale: sp.Expr) -> list[Step]:
     steps.append(Step(dE_dnet, (sp.Sum(_D(S.E, O_n) * _D(O_n, net), limits),), "sum_over_outputs"))
     g = -d.output_error.xreplace({k: n})  # ∂E/∂O_n = -d_n / O_n, as the derivation took it
     steps.append(Step(dE_dnet, (sp.Sum(g * _D(O_n, net), limits),), "loss_derivative"))
-    jacobian = d.record["softmax_jacobian"]  # ∂O_n/∂net_k, differentiated by the derivation
-    soft = jacobian.rhs[0]
-    steps.append(jacobian)
-    total = sp.Sum(sp.expand(g * soft), limits)
-    steps.append(Step(dE_dnet, (total, contract(total)), "chain_rule"))
-    delta_eq = d.equation(f"delta{L}")
-    steps.append(Step(delta_eq.lhs, delta_eq.rhs, "define_delta"))
-    grad = d.equation(f"grad_W{L}")
-    steps.append(Step(dE, grad.rhs, "define_delta"))
-    upd = d.equation(f"update_W{L}")
-    steps.append(Step(upd.lhs, _scaled((-S.eta * dE,) + upd.rhs, scale), "update_rule"))
-    if not d.network.scalar_output:
-        (mat,) = [e for e in matrix_equations(d) if e.key == f"matrix_update_W{L}"]
-        steps.append(Step(mat.lhs, _scaled_outer(mat.rhs, scale), "matrix_form"))
-    return steps
+    # ∂O_n/∂net_k and the sum it enters, as the derivation took and contracted them
+    steps.append(d.derivative(What.SOFTMAX_JACOBIAN, L).step)
+    steps.append(d.derivative(What.SOFTMAX_CHAIN, L).step)
+    return steps + _results(d, L, scale)
 
 
 def hidden_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
@@ -187,21 +183,19 @@ def hidden_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     v, Oj, netj = S.W(h)[i, j], S.O(h)[j], S.net(h)[j]
     dE = _D(S.E, v)
     steps = [Step(dE, (_plus_decay(d, _chain((S.E, netj), (netj, v)), v),), "chain_rule")]
-    steps.append(d.record[f"weighted_sum_W{h}"])
+    steps.append(d.derivative(What.WEIGHTED_SUM, h, "W").step)
     steps.append(Step(-_D(S.E, netj), (_chain((S.E, Oj), (Oj, netj), sign=-1),), "chain_rule"))
-    local = d.record[f"dnet_dO{h}"].rhs[0]  # ∂net_k/∂O_j = w_jk, as the derivation took it
+    local = d.derivative(What.NET_BY_OUTPUT, h).result  # ∂net_k/∂O_j = w_jk, as taken
     summed = sp.Sum(-_D(S.E, S.net(L)[k]) * _D(S.net(L)[k], Oj), (k, 0, S.width(L) - 1))
     result = sp.Sum(S.delta(L)[k] * local, (k, 0, S.width(L) - 1))
     steps.append(Step(-_D(S.E, Oj), (summed, result), "sum_over_outputs"))
-    delta_eq = d.equation(f"delta{h}")
-    steps.append(Step(delta_eq.lhs, delta_eq.rhs[:2], "define_delta"))
-    if len(delta_eq.rhs) > 2:
-        steps.append(Step(delta_eq.lhs, delta_eq.rhs[2:], "output_form"))
-    grad = d.equation(f"grad_W{h}")
-    steps.append(Step(dE, grad.rhs, "chain_rule"))
-    upd = d.equation(f"update_W{h}")
-    expanded = d.equation(f"update_W{h}_expanded") if h > 0 else None
-    chain = (-S.eta * dE,) + upd.rhs + (expanded.rhs if expanded else ())
+    delta = d.delta(h)
+    steps.append(Step(delta.lhs, (delta.definition, delta.chain), "define_delta"))
+    if delta.rewritten:
+        steps.append(Step(delta.lhs, delta.rewritten, "output_form"))
+    steps.append(Step(dE, d.gradient(S.W(h)).rhs, "chain_rule"))
+    upd = d.update(S.W(h))
+    chain = (-S.eta * dE,) + upd.rhs + upd.expanded
     steps.append(Step(upd.lhs, _scaled(chain, scale), "update_rule"))
     if not d.network.scalar_output:
         for eq in matrix_equations(d):

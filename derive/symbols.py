@@ -135,8 +135,13 @@ def name_fprimes(expr: sp.Expr) -> sp.Expr:
     """Write SymPy's ``Derivative(f_l(a), a)`` as ``df_l(a)`` (also inside the
     ``Subs`` SymPy uses when ``a`` is an expression)."""
     expr = _name_derivatives(expr)
+    if not expr.has(sp.Subs):
+        return expr
+    # a Subs with no derivative left inside is a plain substitution: xreplace does it
+    # without Subs.doit's re-evaluation (5x faster on the checker's derivatives)
     return expr.replace(
-        lambda e: isinstance(e, sp.Subs) and not e.expr.has(sp.Derivative), lambda e: e.doit()
+        lambda e: isinstance(e, sp.Subs) and not e.expr.has(sp.Derivative),
+        lambda e: e.expr.xreplace(dict(zip(e.variables, e.point))),
     )
 
 

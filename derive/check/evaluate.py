@@ -37,6 +37,26 @@ class Partial(sp.Function):
         return sp.Derivative(self.args[0], self.args[1], evaluate=False)
 
 
+class OverBatch(sp.Function):
+    """``Σ_n a``: ``a`` summed over the examples of the point's batch (a notation whose
+    loss is the mean over a batch; each point is one example of a batch, ``pt.batch``)."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, a):
+        return None
+
+
+BATCH_SIZE = sp.Symbol("N", positive=True, integer=True)
+"""The number of examples in the batch (CS231n's N)."""
+
+
+def batch(pt) -> tuple:
+    """The examples of the batch ``pt`` belongs to (itself alone without a batch)."""
+    return getattr(pt, "batch", None) or (pt,)
+
+
 def printable_form(expr: sp.Expr) -> sp.Expr:
     """``expr`` with every :class:`Partial` as SymPy's unevaluated ``Derivative``."""
     if not expr.has(Partial):
@@ -50,7 +70,9 @@ def _activation(act: Activation, order: int):
     expr = sp.diff(base, x, order) if order else base
     # ReLU's f'' is a Dirac delta: 0 at every point but the kink, which has measure zero
     expr = expr.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.Integer(0))
-    return sp.lambdify(x, expr, modules=["numpy", {"erf": np.vectorize(math.erf)}])
+    # numpy as a module, not "numpy": SymPy turns the string into `from numpy import *`,
+    # which imports numpy.f2py (0.1-0.2 s of every `derive check`)
+    return sp.lambdify(x, expr, modules=[{"erf": np.vectorize(math.erf)}, np])
 
 
 def _act(pt, layer: int, value: float, order: int = 0) -> float:
@@ -88,6 +110,8 @@ def compile_dual(e: sp.Expr, loss: sp.Expr | None):  # noqa: C901 - one branch p
         if e.name.startswith("N") and e.name[1:].isdigit():
             layer = int(e.name[1:])
             return lambda pt, env, tan: (float(pt.widths[layer]), 0.0)
+        if e == BATCH_SIZE:
+            return lambda pt, env, tan: (float(len(batch(pt))), 0.0)
 
         def symbol(pt, env, tan, e=e):
             try:
@@ -169,6 +193,15 @@ def compile_dual(e: sp.Expr, loss: sp.Expr | None):  # noqa: C901 - one branch p
         return lambda pt, env, tan: pick((p(pt, env, tan) for p in parts), key=lambda vt: vt[0])
     if isinstance(e, Partial):
         return _partial(e, loss)
+    if isinstance(e, OverBatch):
+        (each,) = parts
+
+        def over(pt, env, tan):
+            if tan:
+                raise TypeError("a derivative of a sum over the batch")
+            return sum(each(one, env, tan)[0] for one in batch(pt)), 0.0
+
+        return over
     if isinstance(e, sp.Function):
         name = str(e.func)
         if len(parts) == 1 and name[:1] == "f" and name[1:].isdigit():

@@ -11,6 +11,8 @@ results, so a check is an independent computation.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import count
 
@@ -19,9 +21,11 @@ import sympy as sp
 from .. import symbols as S
 from ..calculus import contract
 from ..functions import Loss
+from ..model.quantities import Kind
 from ..network import Network
 from ..notation import Notation, network_for
-from .evaluate import Partial
+from ..notation.model import bare
+from .evaluate import BATCH_SIZE, OverBatch, Partial
 
 REAL_VARIABLES = frozenset({"x", "y", "z", "u"})
 """Bare letters that stand for a real variable in calculus facts (a note's f(x))."""
@@ -94,6 +98,9 @@ class World:
     letters: dict = field(default_factory=dict)
     """index letter -> layer (i: 0, j: 1, k: 2; n and m run over outputs)."""
     _partials: dict = field(default_factory=dict)
+    numbers_only: bool = False
+    """Leave every derivative to forward mode (:class:`Partial`), as on deep networks: set
+    while a diagnosis tries variants of a relation, which need values, not formulas."""
     _letter_layers: dict = field(default_factory=dict)
     """node letter -> the layers it ran over as a sum's dummy (this relation)."""
     _bias_written: bool = False
@@ -148,6 +155,74 @@ class World:
         self.delta_sign = n.conventions.delta_sign
         self.receiver_first = n.conventions.weight_order == "receiver_first"
         self.example_letters = {n.example_index} if n.example_index else set()
+        # names declared per layer (CS231n's h, scores, dscores, b2; aliases f, p)
+        self.code_names = n.code_names()
+        self.net_glyphs |= {c for c, (k, _) in self.code_names.items() if k == Kind.PREACT}
+        self.delta_glyphs |= {c for c, (k, _) in self.code_names.items() if k == Kind.DELTA}
+        aliases = {bare(a) for a, _ in n.aliases}
+        self.output_names |= {
+            c for c, (k, _) in self.code_names.items() if k in (Kind.OUTPUT, Kind.INPUT)
+        } & aliases
+        # the names read here (outputs and weights by their own tables, as before)
+        self.own_names = {
+            c
+            for c, (k, _) in self.code_names.items()
+            if k in (Kind.PREACT, Kind.DELTA, Kind.BIAS) or c in aliases
+        }
+        self.batch = n.conventions.batch_mean
+        """The objective is the mean over a batch of examples (conventions.batch_mean)."""
+        self.example_loss_glyph = _scripted(n.example_loss) if self.batch else None
+        self.class_label = _scripted(n.class_label)
+
+    def vocabulary(self) -> frozenset[str]:
+        """Multi-letter names the parser keeps whole: code names (hidden, dscores, W2) and
+        the gradients named with ``grad_prefix`` (dW2, dhidden), the decay glyph (reg)."""
+        n = self.notation
+        names = set(self.code_names)
+        if n.grad_prefix:
+            names |= {n.grad_prefix + c for c, (k, _) in self.code_names.items()}
+        names |= self.decay_names
+        return frozenset(c for c in names if len(c) > 1 and c.isalnum())
+
+    def matrices(self) -> frozenset[str]:
+        """Row layout with a batch: the names that, written without indices, are matrices
+        (a batch of a layer's values, one example per row; a weight matrix; its gradient)."""
+        if not (self.batch and self.notation.conventions.layout == "row"):
+            return frozenset()
+        names = {c for c in self.vocabulary() if c not in self.decay_names}
+        names |= set(self.code_names) | {bare(self.notation.target)}
+        return frozenset(names)
+
+    def code_quantity(self, name: str, indices: tuple) -> sp.Expr | None:
+        """A per-layer code name or its alias at ``indices`` (``scores_k``, ``f_k``,
+        ``dscores_k``, ``b2_k``), a gradient name (``dW2_{jk}`` = ∂E/∂W2_{jk}), or None."""
+        n = self.notation
+        found = self.code_names.get(name) if name in self.own_names else None
+        grad = None
+        if found is None:
+            grad = n.gradient_of(name)
+            if grad is None:
+                return None
+            found = grad
+        kind, layer = found
+        glyph = next(c for c, q in self.code_names.items() if q == found and c in _declared(n))
+        if kind == Kind.WEIGHT:
+            q = self._weight(glyph, indices)
+        elif len(indices) != 1:
+            raise NotDefined(f"{name} takes one index (a node of its layer)")
+        elif kind in (Kind.OUTPUT, Kind.INPUT):
+            q = S.O(layer)[indices[0]]
+        elif kind == Kind.PREACT:
+            q = S.net(layer)[indices[0]]
+        elif kind == Kind.BIAS:
+            if not self.network.bias:
+                raise NotDefined("this network has no biases (give --bias)")
+            q = S.b(layer)[indices[0]]
+        else:  # Kind.DELTA: δ = delta_sign ∂E/∂net
+            if grad is not None:
+                raise NotDefined(f"{name}: the gradient of an error term")
+            return self.delta_sign * self.partial(S.E, S.net(layer)[indices[0]])
+        return self.partial(S.E, q) if grad is not None else q
 
     def is_loss(self, parsed: sp.Expr) -> bool:
         """Is the parsed ``parsed`` the notation's loss: E, J, or the loss of the current
@@ -222,6 +297,11 @@ class World:
     def indexed(self, name: str, indices: tuple) -> sp.Expr:
         n = self.notation
         L = self.network.depth
+        code = self.code_quantity(name, indices)
+        if code is not None:
+            return code
+        if self.example_loss_glyph and (name, tuple(map(str, indices))) == self.example_loss_glyph:
+            return self.example_loss()  # L_i: the loss of example i alone
         if "^(" in name and name.split("^(")[0][:-1] in self.activation_names:
             return self._labelled_prime(name, indices)  # note 003's {\Phi^{(3)}}'_l
         if "^(" in name and not name.startswith("Delta "):
@@ -338,6 +418,8 @@ class World:
             return S.eta
         if name in self.decay_names:
             return S.lam
+        if self.batch and name == bare(n.batch_size):
+            return BATCH_SIZE
         if self.network.scalar_output and name == "net":
             return S.net(L)[0]  # note 003's one output node
         if self.network.scalar_output and name in (n.outputs[-1], n.target):
@@ -444,7 +526,7 @@ class World:
             if isinstance(side, sp.Basic)
             for e in side.atoms(sp.Indexed)
         )
-        lhs, rhs = self.translate(plhs), self.translate(prhs)
+        lhs, rhs = self.batch_sums(self.translate(plhs), self.translate(prhs))
         counts = {s for s in lhs.free_symbols | rhs.free_symbols if s.name.startswith("_count_")}
         if not counts:
             return lhs, rhs
@@ -465,6 +547,10 @@ class World:
 
     def translate(self, expr: sp.Expr) -> sp.Expr:
         """The parsed ``expr`` in the network's internal symbols."""
+        if isinstance(expr, sp.Indexed) and any(self._is_label(i) for i in expr.indices):
+            return self._at_label(expr)
+        if isinstance(expr, sp.Piecewise) and self._label_indicator(expr) is not None:
+            return self._label_indicator(expr)
         if isinstance(expr, sp.Indexed):
             indices = expr.indices
             if self.example_letters and len(indices) > 1:  # o_{pj}: example p, node j
@@ -504,6 +590,10 @@ class World:
             return body
         if isinstance(expr, sp.MatrixBase):
             raise NotDefined("matrices are not checked element by element yet")
+        if isinstance(expr, sp.Function) and type(expr).__name__ == "batchsum":
+            if not self.batch:
+                raise NotDefined("a sum over a batch, in a notation without batches")
+            return OverBatch(self.translate(expr.args[0]))  # Σ_rows (check/rows.py)
         if isinstance(expr, sp.Function) and type(expr).__name__ == "hadamard":
             return sp.Mul(*[self.translate(a) for a in expr.args])
         if isinstance(expr, sp.Function) and isinstance(
@@ -515,6 +605,56 @@ class World:
         if not expr.args:
             return expr
         return expr.func(*[self.translate(a) for a in expr.args])
+
+    # -- an example's class (CS231n's y_i) ---------------------------------------------
+
+    def _is_label(self, e) -> bool:
+        return (
+            self.class_label is not None
+            and isinstance(e, sp.Indexed)
+            and (str(e.base), tuple(map(str, e.indices))) == self.class_label
+        )
+
+    def _at_label(self, expr: sp.Indexed) -> sp.Expr:
+        """``f_{y_i}``: the component at the example's class, with one-hot targets
+        ``Σ_m y_m f_m``."""
+        if len(expr.indices) != 1:
+            raise NotDefined(f"{expr}: one index, the class")
+        L = self.network.depth
+        m = sp.Symbol(f"{S.index(L)}'{next(_fresh)}")
+        body = self.translate(expr.base[m])
+        if index_layers(body, m, L) != {L}:
+            raise NotDefined(f"{expr.base} indexed by a class is not an output-layer quantity")
+        return sp.Sum(S.d[m] * body, (m, 0, S.width(L) - 1))
+
+    def _label_indicator(self, expr: sp.Piecewise) -> sp.Expr | None:
+        """``\\mathbb{1}(y_i = k)``: 1 where k is the example's class: with one-hot
+        targets, y_k; ``\\mathbb{1}(j = k)`` of two indices is Kronecker's δ."""
+        if len(expr.args) != 2 or expr.args[1].cond is not sp.true:
+            return None
+        (one, cond), (zero, _) = expr.args
+        if one != 1 or zero != 0 or not isinstance(cond, sp.Eq):
+            return None
+        a, b = cond.args
+        if self._is_label(b):
+            a, b = b, a
+        if self._is_label(a) and isinstance(b, sp.Symbol):
+            return S.d[b] if self.layer_of_letter(b) == self.network.depth else None
+        if all(isinstance(x, sp.Symbol) and x.name.rstrip("'") in self.letters for x in (a, b)):
+            return sp.KroneckerDelta(a, b)
+        return None
+
+    def batch_sums(self, lhs: sp.Expr, rhs: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+        """With a batch: an example's values written without the example's index, in a
+        relation about the whole batch (a weight's gradient, the loss), are summed over
+        the batch (``dW2_{jk} = hidden_j dscores_k + reg W2_{jk}``: Σ over the rows, as
+        ``hidden^T dscores`` does).  Relations about one example stay as they are."""
+        if not self.batch:
+            return lhs, rhs
+        one_l, one_r = _per_example(lhs), _per_example(rhs)
+        if one_l == one_r:
+            return lhs, rhs
+        return (lhs, _over_batch(rhs)) if one_r else (_over_batch(lhs), rhs)
 
     def _sum(self, body: sp.Expr, dummy, lo, hi) -> sp.Expr:
         """The sum over ``dummy`` of ``body`` (already translated), over its layer's nodes."""
@@ -580,24 +720,47 @@ class World:
 
         return update_scale(self.notation, self.network.loss)
 
-    def loss(self) -> sp.Expr:
-        """E from the loss's row of the table (built once per world)."""
-        if "loss" not in self._partials:
-            L = self.network.depth
-            expr = loss_of(self.network.loss, L)
+    def example_loss(self) -> sp.Expr:
+        """One example's loss from the loss's row of the table (built once per world)."""
+        if "example_loss" not in self._partials:
+            expr = loss_of(self.network.loss, self.network.depth)
             if self.network.scalar_output:
                 expr = expr.replace(
                     lambda e: isinstance(e, sp.Sum),
                     lambda e: e.function.xreplace({e.limits[0][0]: 0}),
                 )
-            if self.network.weight_decay:  # (λ/2) Σ w² over every weight, from the model
-                expr += S.lam / 2 * sum(_squares(S.W(n)) for n in range(1, L + 1))
+            self._partials["example_loss"] = expr
+        return self._partials["example_loss"]
+
+    def loss(self) -> sp.Expr:
+        """E: the example's loss, or its mean over a batch (conventions.batch_mean), plus
+        the weight-decay term where the network has one."""
+        if "loss" not in self._partials:
+            expr = self.example_loss()
+            if self.batch:
+                expr = OverBatch(expr) / BATCH_SIZE
+            if self.network.weight_decay:
+                expr += self._decay()
             self._partials["loss"] = expr
         return self._partials["loss"]
 
+    def _decay(self) -> sp.Expr:
+        """(λ/2) Σ w² over every weight, from the model."""
+        L = self.network.depth
+        return S.lam / 2 * sum(_squares(S.W(n)) for n in range(1, L + 1))
+
+    @contextmanager
+    def numbers(self) -> Iterator[None]:
+        """Within: derivatives by forward mode only (see :attr:`numbers_only`)."""
+        old, self.numbers_only = self.numbers_only, True
+        try:
+            yield
+        finally:
+            self.numbers_only = old
+
     def partial(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
         """∂a/∂b, computed from the network's definitions (memoised)."""
-        key = (a, b)
+        key = (a, b, self.numbers_only)
         if key not in self._partials:
             self._partials[key] = self._partial(a, b)
         return self._partials[key]
@@ -605,15 +768,31 @@ class World:
     def _partial(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
         if isinstance(b, sp.Symbol):
             return sp.diff(a, b)
+        if self.batch and a.has(S.E):
+            return self._batch_partial(a, b)
         if not isinstance(b, sp.Indexed) or S.kind_of(b.base) not in ("O", "net", "W", "b"):
             raise NotDefined(f"derivative with respect to {b}")
         if a.has(Partial):
             raise NotDefined("a derivative of a derivative")
-        if self.network.depth > 2:
+        if self.network.depth > 2 or self.numbers_only:
             # unrolling a deep network for SymPy takes seconds per derivative;
             # forward-mode differentiation at each point takes one forward pass
             return Partial(a, b)
         return self.reroll(S.name_fprimes(contract(sp.diff(self.unroll(a, b), b))))
+
+    def _batch_partial(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
+        """∂E/∂b where E is the batch mean: an example's own value (O, net) moves only its
+        own loss, (1/N) ∂ℓ/∂b; a parameter moves every example's, (1/N) Σ_batch ∂ℓ/∂b."""
+        if a != S.E:
+            raise NotDefined("a derivative of an expression of the batch's loss")
+        if not isinstance(b, sp.Indexed) or S.kind_of(b.base) not in ("O", "net", "W", "b"):
+            raise NotDefined(f"derivative with respect to {b}")
+        mean = OverBatch(self.example_loss()) / BATCH_SIZE
+        rest = self.loss() - mean  # the objective's other terms (weight decay)
+        data = self.partial(self.example_loss(), b)
+        if S.kind_of(b.base) in ("W", "b"):
+            data = OverBatch(data)
+        return data / BATCH_SIZE + (contract(sp.diff(rest, b)) if rest != 0 else 0)
 
     def reroll(self, expr: sp.Expr) -> sp.Expr:
         """Undo :meth:`unroll` where it survived differentiation: a weighted sum
@@ -660,6 +839,44 @@ def _bias_input(body: sp.Expr, p: sp.Symbol) -> sp.Expr | None:
         return None
     term = body.xreplace({w: S.b(layer)[w.indices[1]], o: sp.Integer(1)})
     return None if term.has(p) else term
+
+
+def _scripted(glyph: str) -> tuple[str, tuple[str, ...]] | None:
+    """``L_i`` -> ("L", ("i",)): a declared glyph with its subscript, as parsed."""
+    if not glyph:
+        return None
+    base, _, sub = glyph.partition("_")
+    return bare(base), tuple(sub.strip("{}").split(",")) if sub else ()
+
+
+def _declared(n: Notation) -> set[str]:
+    """The glyphs a notation declares per layer (not its aliases)."""
+    return {bare(c) for c in (*n.outputs, *n.weights, *n.nets, *n.deltas, *n.biases)}
+
+
+def _per_example(expr: sp.Expr) -> bool:
+    """Does ``expr`` hold an example's own value (an input, an output, a pre-activation,
+    a target) outside a sum over the batch?"""
+    if isinstance(expr, OverBatch):
+        return False
+    if isinstance(expr, sp.Indexed):
+        return S.kind_of(expr.base) in ("O", "net", "d")
+    return any(_per_example(a) for a in expr.args)
+
+
+def _over_batch(expr: sp.Expr) -> sp.Expr:
+    """The terms of ``expr`` that hold an example's values, summed over the batch."""
+    if not _per_example(expr):
+        return expr
+    if isinstance(expr, sp.Add):
+        return sp.Add(*[_over_batch(t) for t in expr.args])
+    if isinstance(expr, sp.Mul):
+        fixed = [f for f in expr.args if not _per_example(f)]
+        moving = [f for f in expr.args if _per_example(f)]
+        if len(moving) == 1 and isinstance(moving[0], sp.Add):
+            return sp.Mul(*fixed) * _over_batch(moving[0])
+        return sp.Mul(*fixed) * OverBatch(sp.Mul(*moving))
+    return OverBatch(expr)
 
 
 def _weighted_sum(summed: sp.Sum):

@@ -82,6 +82,7 @@ from __future__ import annotations
 
 import copy
 import operator
+import os
 import re
 from functools import cache, reduce
 from pathlib import Path
@@ -295,6 +296,13 @@ class _Env:
         self.begin, self.rows, self.end = begin, rows, end
 
 
+class _Indicator:
+    __slots__ = ("lhs", "op", "rhs")
+
+    def __init__(self, lhs, op, rhs):
+        self.lhs, self.op, self.rhs = lhs, op, rhs
+
+
 class _TreeBuilder(Transformer):
     """Inline LALR callbacks: lark tokens and rules -> the nodes above."""
 
@@ -367,6 +375,10 @@ class _TreeBuilder(Transformer):
     def env(self, c):
         return _Env(c[0], c[1], c[2])
 
+    def indicator(self, c):
+        lhs, op, rhs = (x for x in c[2:] if not isinstance(x, Token) or x.type == "REL")
+        return _Indicator(lhs, op, rhs)
+
     def arg1(self, c):
         return c[0] if len(c) == 1 else _Group([c[1]], c[0].start_pos)
 
@@ -422,7 +434,28 @@ def _join(left, sign, right):
 @cache
 def _parser() -> Lark:
     grammar = (Path(__file__).with_name("grammar.lark")).read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer="contextual", transformer=_TreeBuilder())
+    return Lark(
+        grammar,
+        parser="lalr",
+        lexer="contextual",
+        transformer=_TreeBuilder(),
+        cache=_grammar_cache() or False,
+    )
+
+
+def _grammar_cache() -> str | None:
+    """Where Lark keeps the grammar's LALR tables between runs (0.1-0.2 s of every `derive
+    check`): the user's own cache directory, never the shared temp directory Lark would use
+    (the tables are a pickle; a file another user could plant there would be loaded). Lark
+    checks the grammar's hash inside the file and rebuilds it when stale or unreadable; no
+    cache directory that can be written: no cache."""
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(root, "derive")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return os.path.join(folder, "check-grammar.lark") if os.access(folder, os.W_OK) else None
 
 
 # --------------------------------------------------------------------------------------
@@ -687,12 +720,21 @@ def _add(terms):
 class _Builder:
     """Parse tree -> SymPy, under one set of settings."""
 
-    def __init__(self, source, layer_bases, functions, words, bare_labels=BARE_LABEL_BASES):
+    def __init__(
+        self,
+        source,
+        layer_bases,
+        functions,
+        words,
+        bare_labels=BARE_LABEL_BASES,
+        matrices=frozenset(),
+    ):
         self.source = source
         self.layer_bases = layer_bases
         self.bare_labels = bare_labels
         self.functions = functions
         self.words = words
+        self.matrices = matrices
 
     # -- expressions -----------------------------------------------------------------
 
@@ -747,13 +789,41 @@ class _Builder:
 
     def items(self, atoms) -> list:
         out = []
-        for atom in atoms:
+        for atom in self.named_runs(atoms):
             if atom is _DIV or (isinstance(atom, Token) and atom.type == "DIV"):
                 out.append(_DIV)
             elif isinstance(atom, Token) and atom.type == "CIRC":
                 out.append(_CIRC)
             else:
                 out.extend(self.atom_items(atom))
+        return out
+
+    def named_runs(self, atoms) -> list:
+        """``W2``, ``dW2`` typed in plain italics: a letter run and the digits right after
+        it are one name where that name is a word (a notation's code names), not W·2."""
+        out: list = []
+        for atom in atoms:
+            prev = out[-1] if out else None
+            if (
+                isinstance(atom, _Atom)
+                and isinstance(atom.base, Token)
+                and str(atom.base).isdigit()
+                and isinstance(prev, _Atom)
+                and isinstance(prev.base, Token)
+                and prev.base.type in ("LETTERS", "CHAR")
+                and str(prev.base).isalpha()
+                and not (prev.subs or prev.sups or prev.primes)
+                and prev.base.end_pos == atom.base.start_pos
+            ):
+                run = str(prev.base) + str(atom.base)
+                last = _split_run(run, self.words)[-1]
+                if last in self.words and len(last) > len(str(atom.base)):
+                    merged = _Atom(Token.new_borrow_pos("LETTERS", run, prev.base))
+                    merged.subs, merged.sups, merged.primes = atom.subs, atom.sups, atom.primes
+                    merged.after_times = prev.after_times
+                    out[-1] = merged
+                    continue
+            out.append(atom)
         return out
 
     def atom_items(self, atom: _Atom) -> list:
@@ -845,6 +915,8 @@ class _Builder:
             return [self.scripted(value, subs, sups, primes)]
         if isinstance(base, _Env):
             return [self.scripted(self.env(base), subs, sups, primes)]
+        if isinstance(base, _Indicator):
+            return [self.scripted(self.indicator(base), subs, sups, primes)]
         raise Unsupported(f"cannot represent {type(base).__name__}")  # pragma: no cover
 
     def ident_of(self, piece: str) -> _Ident:
@@ -1156,7 +1228,10 @@ class _Builder:
             if kind == "word" or len(val) != 1 or not isinstance(val[0], sympy.Symbol):
                 raise Unsupported("a subscript on \\Delta other than one letter")
             indices = val + tuple(indices or ())
-        x = _indexed(name, indices) if indices else sympy.Symbol(name)
+        if indices:
+            x = _indexed(name, indices)
+        else:  # a whole matrix keeps its place in a product (A^T B is not B A^T)
+            x = sympy.Symbol(name, commutative=name not in self.matrices)
         if transpose:
             x = _TRANSPOSE(x)
         if power is not None:
@@ -1470,6 +1545,14 @@ class _Builder:
             raise Unsupported(f"a determinant ({name})")
         raise Unsupported(f"the {name} environment inside an expression")
 
+    def indicator(self, node: _Indicator):
+        """``\\mathbb{1}(a > b)``: 1 where the condition holds, else 0."""
+        op = _rel_symbol(str(node.op))
+        if op not in _RELATIONALS:
+            raise Unsupported(f"an indicator of {str(node.op)!r}")
+        cond = _RELATIONALS[op](self.build(node.lhs), self.build(node.rhs))
+        return sympy.Piecewise((sympy.Integer(1), cond), (sympy.Integer(0), True))
+
     def condition(self, node):
         if isinstance(node, _Rel):
             op = _rel_symbol(str(node.op))
@@ -1645,6 +1728,7 @@ def parse_latex(
     functions: frozenset[str] | set[str] = FUNCTIONS,
     words: frozenset[str] | set[str] = WORDS,
     bare_labels: frozenset[str] | set[str] = BARE_LABEL_BASES,
+    matrices: frozenset[str] | set[str] = frozenset(),
 ) -> sympy.Expr:
     """Parse one LaTeX expression (one side of a relation) into SymPy.
 
@@ -1652,7 +1736,9 @@ def parse_latex(
     ``W^(1)``). ``functions``: single letters and Greek names applied when
     followed by ``(``. ``words``: letter runs kept whole. ``bare_labels``: names
     whose bare superscript letter or digit is a layer label (``w^l_{jk}``,
-    ``a^{l-1}_k``; the notation's glyphs in textbook notations). Raises
+    ``a^{l-1}_k``; the notation's glyphs in textbook notations). ``matrices``: names
+    that, written without indices, are matrices (non-commutative symbols: the order of
+    a product is kept; CS231n's ``hidden^T dscores``). Raises
     ``LatexSyntaxError`` or ``Unsupported``; see the module docstring.
     """
     key = (
@@ -1661,6 +1747,7 @@ def parse_latex(
         frozenset(functions),
         frozenset(words),
         frozenset(bare_labels),
+        frozenset(matrices),
     )
     hit = _RESULTS.get(key)
     if hit is None:

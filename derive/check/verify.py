@@ -33,7 +33,15 @@ from .budget import (
 from .evaluate import Partial, printable_form, values
 from .extract import Relation
 from .meaning import REAL_VARIABLES, NotDefined, World, elementwise, index_layers
-from .parse import BARE_LABEL_BASES, FUNCTIONS, LatexSyntaxError, Unsupported, parse_latex
+from .parse import (
+    BARE_LABEL_BASES,
+    FUNCTIONS,
+    WORDS,
+    LatexSyntaxError,
+    Unsupported,
+    parse_latex,
+)
+from .rows import Rows, ShapeMismatch, matrix_symbols
 from .vectors import BATCH
 from .vectors import elementwise as vector_element
 
@@ -75,24 +83,38 @@ def _sizes(world: World) -> list[tuple[int, ...]]:
     return sizes
 
 
+BATCHES = (3, 4)
+"""With a batch-mean loss, the points of one size are batches of these many examples
+(3 + 4 = POINTS_PER_SIZE): N differs between batches, so a missing 1/N shows."""
+
+
 def _points(world: World, seed: int = 0) -> list[Point]:
     rng = np.random.default_rng(seed)
     out = []
     for widths in _sizes(world):
-        for _ in range(POINTS_PER_SIZE):
-            arrays = {"O0": rng.normal(0, 1, widths[0])}
+        for n in BATCHES if world.batch else (1,) * POINTS_PER_SIZE:
+            shared = {}
             for layer in range(1, len(widths)):
-                arrays[f"W{layer}"] = rng.normal(0, 0.8, (widths[layer - 1], widths[layer]))
+                shared[f"W{layer}"] = rng.normal(0, 0.8, (widths[layer - 1], widths[layer]))
                 if world.network.bias:
-                    arrays[f"b{layer}"] = rng.normal(0, 0.5, widths[layer])
-            if world.network.loss.name == "ce":  # targets of cross-entropy sum to 1
-                arrays["d"] = rng.dirichlet(np.ones(widths[-1]))
-            else:
-                arrays["d"] = rng.uniform(0.05, 0.95, widths[-1])
+                    shared[f"b{layer}"] = rng.normal(0, 0.5, widths[layer])
             scalars = {S.eta: float(rng.uniform(0.05, 1.0)), S.lam: float(rng.uniform(0.05, 1.0))}
-            pt = Point(widths, world.network.activations, arrays, scalars)
-            forward(pt)
-            out.append(pt)
+            examples = []
+            for _ in range(n):
+                arrays = {"O0": rng.normal(0, 1, widths[0]), **shared}
+                if world.class_label and world.network.loss.name == "ce":
+                    arrays["d"] = np.eye(widths[-1])[rng.integers(widths[-1])]  # a class
+                elif world.network.loss.name == "ce":  # targets of cross-entropy sum to 1
+                    arrays["d"] = rng.dirichlet(np.ones(widths[-1]))
+                else:
+                    arrays["d"] = rng.uniform(0.05, 0.95, widths[-1])
+                pt = Point(widths, world.network.activations, arrays, scalars)
+                forward(pt)
+                examples.append(pt)
+            if world.batch:
+                for pt in examples:
+                    pt.batch = tuple(examples)  # the examples of its batch (evaluate.batch)
+            out += examples
     return out
 
 
@@ -175,6 +197,8 @@ class Checker:
             layer_bases=LAYER_BASES | glyphs | (w.activation_names if subscript else set()),
             bare_labels=BARE_LABEL_BASES | (glyphs if labels else frozenset()),
             functions=FUNCTIONS | w.activation_names | set(w.layer_functions) | _general(w),
+            words=WORDS | w.vocabulary(),
+            matrices=w.matrices(),
         )
 
     def check(self, rel: Relation) -> Verdict:
@@ -237,6 +261,16 @@ class Checker:
         except Unsupported as err:
             v.how = f"cannot read it: {err}"
             return v
+        names = self.world.matrices()
+        if names and (matrix_symbols(plhs, names) or matrix_symbols(prhs, names)):
+            try:  # a batch in rows (CS231n's hidden^T dscores): one element
+                plhs, prhs = Rows(self.world).relation(plhs, prhs)
+            except ShapeMismatch as err:
+                v.status, v.diagnosis = "fails", str(err)
+                return v
+            except ValueError as err:
+                v.how = f"cannot read it as matrices: {err}"
+                return v
         if self.world.notation.layers == "labels" or _labelled_vectors(plhs, prhs, self.world):
             # whole-layer vectors (delta^{(l)} in any notation): element j
             try:
@@ -540,7 +574,8 @@ class Checker:
 
     def _holds_with(self, plhs, new_rhs, lv, envs) -> bool:
         try:
-            b = self.world.translate(new_rhs)
+            with self.world.numbers():
+                b = self.world.translate(new_rhs)
             bv = _values(b, envs, self.points, self._loss)
             return bool(np.allclose(lv, bv, rtol=1e-9, atol=1e-12))
         except (NotDefined, TypeError, KeyError, IndexError, ValueError):  # Overflow too
@@ -567,7 +602,8 @@ class Checker:
     def _quantity_swap(self, plhs, prhs, lv, rv, envs) -> str:
         for description, new_l, new_r in _variants(plhs, prhs):
             try:
-                a, b = self.world.translate(new_l), self.world.translate(new_r)
+                with self.world.numbers():
+                    a, b = self.world.translate(new_l), self.world.translate(new_r)
                 if _free_indices(a) != _free_indices(b):
                     continue
                 av = _values(a, envs, self.points, self._loss)

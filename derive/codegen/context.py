@@ -28,6 +28,7 @@ from ..functions import x as _x
 from ..notation import PRESETS, for_depth
 from ..printing.numpy import NOT_IN_ARRAY_API, NumPyCodePrinter
 from ..printing.numpy import printer as numpy_printer
+from ..record import ParamStep
 from .spec import Combo
 from .statements import Statement, needed, wrap
 
@@ -144,7 +145,7 @@ def _deltas(deriv: Derivation, p: NumPyCodePrinter, layers: list[Layer]) -> list
     out = []
     for layer in reversed(layers):
         n = layer.number
-        form = deriv.equation(f"delta{n}").rhs[-1]
+        form = deriv.delta(n).shown
         value = M.of_factors(form, S.index(n))
         if sp.expand(form.expr - deriv.deltas[n]) != 0:
             raise AssertionError(f"display form of delta{n} differs from its value")
@@ -165,8 +166,8 @@ def _map_vec(node, fn):
     return node
 
 
-def _outer(deriv: Derivation, p: NumPyCodePrinter, key: str, n: int) -> M.Outer:
-    (form,) = deriv.equation(key).rhs[:1]
+def _outer(form, n: int) -> M.Outer:
+    """A gradient's or update's product of layer n as an outer product."""
     return M.outer(form, S.index(n - 1), S.index(n))
 
 
@@ -213,9 +214,9 @@ def context(combo: Combo, header: str) -> dict:
     params, biases, grads, updates = [], [], [], []
     for layer in layers:
         n = layer.number
-        weight_grad = p.code(_outer(deriv, p, f"grad_W{n}", n))
+        weight_grad = p.code(_outer(deriv.gradient(S.W(n)).shown, n))
         grads.append(Statement(f"dE_d{layer.weight}", weight_grad))
-        node = _outer(deriv, p, f"update_W{n}", n)
+        node = _outer(deriv.update(S.W(n)).shown, n)
         if node.scale != S.eta:
             raise AssertionError(f"update of {layer.weight} is not eta times an outer product")
         params.append(layer.weight)
@@ -223,9 +224,9 @@ def context(combo: Combo, header: str) -> dict:
         if network.bias:
             bias = names[S.b(n)]
             biases.append(bias)
-            row = p.code(_bias_row(deriv, f"grad_b{n}", n, sp.S.NegativeOne))
+            row = p.code(_bias_row(deriv.gradient(S.b(n)), n, sp.S.NegativeOne))
             grads.append(Statement(f"dE_d{bias}", f"-{total}({row}, axis=0)"))
-            row = p.code(_bias_row(deriv, f"update_b{n}", n, S.eta))
+            row = p.code(_bias_row(deriv.update(S.b(n)), n, S.eta))
             params.append(bias)
             updates.append(("_add_rows", bias, row))
     loss_printer = numpy_printer(names, scalars, total_sums=True, namespace="xp")
@@ -296,11 +297,11 @@ def _title(act, text: str) -> str:
     return act.title if text == act.name and act.title else f"user expression {text}"
 
 
-def _bias_row(deriv: Derivation, key: str, n: int, scale: sp.Expr) -> M.Vec:
+def _bias_row(step: ParamStep, n: int, scale: sp.Expr) -> M.Vec:
     """The δ row of a bias gradient or update: ``scale · Σ_rows δ`` (∂net/∂b = 1)."""
-    node = _outer(deriv, None, key, n)
+    node = _outer(step.shown, n)
     if node.scale != scale or node.col != M.Vec(sp.S.One, S.index(n - 1)):
-        raise AssertionError(f"{key} is not {scale} times a row sum of delta{n}")
+        raise AssertionError(f"{step.kind} of b{n} is not {scale} times a row sum of delta{n}")
     return node.row
 
 

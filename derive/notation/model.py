@@ -29,6 +29,14 @@ BIAS_STYLES = ("b", "w0")
 UPDATES = ("descent", "absorb_constant")
 
 
+def bare(glyph: str) -> str:
+    r"""A glyph as the checker's parser names it: ``\mathrm{W2}`` -> ``W2``."""
+    for wrap in (r"\mathrm{", r"\text{", r"\operatorname{"):
+        if glyph.startswith(wrap) and glyph.endswith("}"):
+            return glyph[len(wrap) : -1].replace(r"\_", "_")
+    return glyph
+
+
 def upright(glyph: str) -> str:
     """A multi-letter name (net, scores, W2) is one upright name, not a product of letters."""
     return rf"\mathrm{{{glyph}}}" if len(glyph) > 1 and glyph.isalnum() else glyph
@@ -165,8 +173,51 @@ class Notation:
     width_names: tuple[str, ...] = ()
     """Letters style: the glyph of each layer's number of units, input first (Bishop's
     D, M, K); otherwise a capital node letter (K for k) names its layer's width."""
+    aliases: tuple[tuple[str, ...], ...] = ()
+    """Other glyphs a text uses for a declared quantity, as (alias, glyph) pairs: CS231n's
+    softmax section writes the scores f and the probabilities p."""
+    batch_size: str = ""
+    """With conventions.batch_mean: the glyph of the number of examples in a batch (N)."""
+    example_loss: str = ""
+    """With conventions.batch_mean: the glyph of one example's loss (CS231n's L_i; the
+    objective is the mean of L_i over the batch plus the weight-decay term)."""
+    class_label: str = ""
+    """The glyph of an example's correct class where targets are one-hot (CS231n's y_i):
+    f_{y_i} is the component of f at that class, \\mathbb{1}(y_i = k) is y_k."""
 
     # -- the public API ------------------------------------------------------------
+
+    def code_names(self) -> dict[str, tuple[Kind, int]]:
+        """Letters style: every name declared per layer (CS231n's X, hidden, h, scores,
+        dscores, W2, b2) and its aliases (f, p) -> (kind, layer).  Names that several
+        layers share are left out; gradient names (dW2) are :meth:`gradient_of`'s."""
+        if self.layers != "letters":
+            return {}
+        names: dict[str, tuple[Kind, int]] = {}
+        tables = [
+            (Kind.OUTPUT, self.outputs, 0),
+            (Kind.WEIGHT, self.weights, 1),
+            (Kind.PREACT, self.nets, 1),
+            (Kind.DELTA, self.deltas, 1),
+            (Kind.BIAS, self.biases, 1),
+        ]
+        for kind, table, first in tables:
+            for layer, name in enumerate(table, start=first):
+                if table.count(name) == 1:
+                    input_ = kind == Kind.OUTPUT and layer == 0
+                    names[bare(name)] = (Kind.INPUT if input_ else kind, layer)
+        for alias, glyph in self.aliases:
+            if bare(glyph) in names:
+                names[bare(alias)] = names[bare(glyph)]
+        return names
+
+    def gradient_of(self, name: str) -> tuple[Kind, int] | None:
+        """``dW2`` -> the quantity it is the loss's gradient by (grad_prefix), or None."""
+        prefix = self.grad_prefix
+        names = self.code_names()
+        if not prefix or not name.startswith(prefix) or name in names:
+            return None
+        return names.get(name[len(prefix) :])
 
     def glyph(self, kind: Kind) -> str:
         """The base glyph of a kind of quantity (no layer, no indices)."""

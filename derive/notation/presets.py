@@ -226,6 +226,10 @@ CS231N = Notation(
     weights_first=False,
     conventions=Conventions(delta_sign=1, layout="row", batch_mean=True, weight_decay="reg"),
     bias_default=True,
+    aliases=(("f", "scores"), ("p", "probs")),  # the softmax section's f and p
+    batch_size="N",
+    example_loss="L_i",
+    class_label="y_i",
 )
 
 MAZUR = Notation(

@@ -18,6 +18,7 @@ import sympy as sp
 
 from .. import symbols as S
 from ..display import Factor, Factors
+from ..record import What
 from .numbers import Numbers
 
 
@@ -110,36 +111,36 @@ def work(numbers: Numbers, derivation=None) -> Worked:
         q = S.index(layer)
         lines = []
         nets, outs = [], []
-        net_eq = derivation.equation(f"net{layer}")
-        out_eq = derivation.equation(f"O{layer}")
+        net_eq = derivation.definition(What.NET, layer)
+        out_eq = derivation.definition(What.OUTPUT, layer)
         for node in range(numbers.widths[layer]):
             env = {q: node}
-            ln = line(f"net{layer}", net_eq.lhs, net_eq.rhs[-1], env)
+            ln = line(f"net{layer}", net_eq.lhs, net_eq.result, env)
             nets.append(ln.value)
             lines.append(ln)
         arrays[f"net{layer}"] = np.array(nets)
         for node in range(numbers.widths[layer]):
             env = {q: node}
-            ln = line(f"O{layer}", out_eq.lhs, out_eq.rhs[-1], env)
+            ln = line(f"O{layer}", out_eq.lhs, out_eq.result, env)
             outs.append(ln.value)
             lines.append(ln)
         arrays[f"O{layer}"] = np.array(outs)
         out.sections.append(Section("forward", layer, tuple(lines)))
 
-    loss = derivation.equation("E")
-    E_line = line("E", loss.lhs, loss.rhs[-1], {})
+    loss = derivation.definition(What.LOSS)
+    E_line = line("E", loss.lhs, loss.result, {})
     out.E = E_line.value
     out.sections.append(Section("error", L, (E_line,)))
 
     # δ from the output layer back: the derivation's δ of each layer
     for layer in range(L, 0, -1):
-        eq = derivation.equation(f"delta{layer}")
+        eq = derivation.delta(layer)
         q = S.index(layer)
         lines, values = [], []
         for node in range(numbers.widths[layer]):
             env = {q: node}
             value_of = derivation.deltas[layer]
-            ln = line(f"delta{layer}", eq.lhs, eq.rhs[-1], env)
+            ln = line(f"delta{layer}", eq.lhs, eq.shown, env)
             check = Line(ln.key, ln.lhs, ln.forms, _value(value_of, point, env))
             values.append(check.value)
             lines.append(check)
@@ -152,14 +153,14 @@ def work(numbers: Numbers, derivation=None) -> Worked:
         p, q = S.index(layer - 1), S.index(layer)
         lines = []
         for param in params:
-            grad_eq = derivation.equation(f"grad_{param}{layer}")
-            upd_eq = derivation.equation(f"update_{param}{layer}")
+            base = S.W(layer) if param == "W" else S.b(layer)
+            grad_eq, upd_eq = derivation.gradient(base), derivation.update(base)
             shape = arrays[f"{param}{layer}"].shape
             grad, upd = np.zeros(shape), np.zeros(shape)
             for where in np.ndindex(*shape):
                 env = dict(zip((p, q) if param == "W" else (q,), where, strict=True))
-                g = line(f"grad_{param}{layer}", grad_eq.lhs, grad_eq.rhs[-1], env)
-                u = line(f"update_{param}{layer}", upd_eq.lhs, upd_eq.rhs[-1], env)
+                g = line(f"grad_{param}{layer}", grad_eq.lhs, grad_eq.shown, env)
+                u = line(f"update_{param}{layer}", upd_eq.lhs, upd_eq.shown, env)
                 grad[where], upd[where] = g.value, u.value
                 lines += [g, u]
             arrays[f"grad{param}{layer}"] = grad
