@@ -146,7 +146,7 @@ def output_ratio(d: Derivation) -> tuple[sp.Expr, sp.Expr, bool]:
     ``one_hot`` says that assumption was made."""
     L = d.depth
     k = S.index(L)
-    value = d.deltas[L]
+    value = d.delta(L).value
     one_hot = value.has(sp.Sum)
     if one_hot:  # one-hot targets: Σ_m t_m = 1
         value = value.replace(lambda e: isinstance(e, sp.Sum), lambda e: sp.S.One)

@@ -1,11 +1,13 @@
 """Step-by-step derivations laid out as the notes lay them out.
 
-Each :class:`~derive.display.Step` holds SymPy objects taken from the derivation:
-its equations and the derivatives it recorded as it took them
-(``Derivation.record``: the weighted sum's derivative, how a next layer's net
-depends on a hidden output, the softmax's Jacobian, the loss's derivative), never
-typed-in results and no second differentiation; here they are only ordered and
-combined.  The printers turn rules into words in either language
+Each :class:`~derive.display.Step` holds SymPy objects taken from the
+derivation's record (:mod:`derive.record`), read through its accessors: δ of a
+layer (``d.delta(l)``), a gradient and an update (``d.gradient(S.W(l))``,
+``d.update(S.W(l))``) and the derivatives it took on its way
+(``d.derivative(What.WEIGHTED_SUM, l, "W")``, ``What.NET_BY_OUTPUT``, the
+softmax's Jacobian and the sum it enters, the loss's derivative ``d.output_error``);
+no typed-in results and no second differentiation: here they are only ordered
+and combined.  The printers turn rules into words in either language
 (:mod:`derive.text`).
 """
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -152,3 +153,18 @@ def test_document_compiles_with_pdflatex(tmp_path, notation):
             ["pdftotext", "d.pdf", "-"], cwd=tmp_path, capture_output=True, text=True, timeout=60
         ).stdout
         assert "loss sum_sq" in text, text[:300]
+
+
+def test_document_draws_the_network_in_its_notation():
+    """`--document` opens with a TikZ picture of the network: every shown unit named as the
+    notation names it (Nielsen: x, a^l, a^L), a wide layer elided with its first and last."""
+    code, out, _ = run("latex", "--document", "--notation", "nielsen", "--layers", "3,12,2")
+    assert code == 0 and r"\usepackage{tikz}" in out
+    picture = out[out.index(r"\begin{tikzpicture}") : out.index(r"\end{tikzpicture}")]
+    units = re.findall(r"\\node\[unit\] \(n(\d)x(\d+)\) at [^{]*\{\$(.*)\$\};", picture)
+    assert [(int(a), int(b)) for a, b, _ in units] == [
+        (0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2), (1, 10), (1, 11), (2, 0), (2, 1)
+    ]  # fmt: skip
+    names = [name for _, _, name in units]
+    assert names[0] == "x_{1}" and names[7] == "a^{2}_{12}" and names[-1] == "a^{L}_{2}"
+    assert r"\vdots" in picture and out.index(r"\begin{tikzpicture}") < out.index(r"\subsection")

@@ -384,3 +384,29 @@ def test_the_worked_example_reads_the_record():
     plain, twice = work(numbers, d).arrays["gradW2"], work(numbers, marked).arrays["gradW2"]
     assert np.allclose(twice, 2 * plain) and not np.allclose(plain, 0)
     assert np.allclose(work(numbers, marked).arrays["gradW1"], work(numbers, d).arrays["gradW1"])
+
+
+@pytest.mark.parametrize("notation", ["doc004", "nielsen"])
+def test_the_printed_report_shows_what_the_accessors_return(notation):
+    """Each accessor's form is what `derive latex` prints for it (in the preset's
+    conventions), so reading the record and reading the printout agree."""
+    from derive.display import Equation
+    from derive.notation import PRESETS, network_for
+    from derive.notation.translate import translate
+    from derive.printing.report_latex import equation_latex, render
+    from derive.report import build as build_report
+
+    preset = PRESETS[notation]
+    d = derive(network_for(preset, activation="tanh", widths=(3, 4, 5, 2), bias=True))
+    report = build_report(d, preset)
+    text = render(report)
+    forms = []
+    for layer in range(1, d.depth + 1):
+        delta = d.delta(layer)
+        forms += [(delta.lhs, delta.chain), (delta.lhs, delta.shown)]
+        forms += [(s.lhs, s.shown) for s in (d.gradient(S.W(layer)), d.update(S.W(layer)))]
+        forms += [(s.lhs, s.shown) for s in (d.gradient(S.b(layer)), d.update(S.b(layer)))]
+    for lhs, form in forms:
+        printed = equation_latex(report, translate(Equation("x", lhs, (form,)), report.notation))
+        rhs = printed.split(" = ", 1)[1]
+        assert rhs in text, (notation, printed)

@@ -57,8 +57,18 @@ def batch(pt) -> tuple:
     return getattr(pt, "batch", None) or (pt,)
 
 
+ROW = sp.Symbol("n", integer=True)
+"""The example a sum over the batch runs over, as printed."""
+
+
 def printable_form(expr: sp.Expr) -> sp.Expr:
-    """``expr`` with every :class:`Partial` as SymPy's unevaluated ``Derivative``."""
+    """``expr`` with every :class:`Partial` as SymPy's unevaluated ``Derivative`` and
+    every :class:`OverBatch` as a sum over the examples ``n = 1 … N``."""
+    if expr.has(OverBatch):
+        expr = expr.replace(
+            lambda e: isinstance(e, OverBatch),
+            lambda e: sp.Sum(e.args[0], (ROW, 1, BATCH_SIZE)),
+        )
     if not expr.has(Partial):
         return expr
     return expr.replace(lambda e: isinstance(e, Partial), lambda e: e.as_derivative())

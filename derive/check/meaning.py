@@ -483,7 +483,9 @@ class World:
             self._check_argument(name, arg, *written)
             return S.f(self.activation_layer(name, arg))(arg)
         if name in ("sigmoid", "S", "sigma"):
-            return 1 / (1 + sp.exp(-arg))
+            # built unevaluated: SymPy's 1/(1 + e^-a) asks assumptions of every term of a,
+            # which took a sixth of checking a note in Rashid's matrix notation
+            return sp.Pow(sp.Add(1, sp.exp(-arg)), -1, evaluate=False)
         if name in ("f", "g", "Phi", "phi"):
             self._check_argument(name, arg, *written)
             layer = self._layer_of_argument(arg)
@@ -604,7 +606,10 @@ class World:
             )
         if not expr.args:
             return expr
-        return expr.func(*[self.translate(a) for a in expr.args])
+        args = [self.translate(a) for a in expr.args]
+        if self.numbers_only and isinstance(expr, (sp.Add, sp.Mul)):
+            return expr.func(*args, evaluate=False)  # only evaluated: no need to simplify
+        return expr.func(*args)
 
     # -- an example's class (CS231n's y_i) ---------------------------------------------
 

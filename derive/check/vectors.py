@@ -166,6 +166,11 @@ def matrix_element(expr, row, col, world, rows: bool = False):
     if isinstance(expr, sp.Add):
         return sp.Add(*[matrix_element(a, row, col, world, rows) for a in expr.args])
     factors = list(sp.Mul.make_args(expr))
+    whole = [f for f in factors if _matrix_name(f, world)]
+    if len(whole) == 1 and not any(has_vectors(f, world) for f in factors if f is not whole[0]):
+        # λ W: a scalar times a whole matrix (the weight-decay term of a gradient)
+        rest = [f for f in factors if f is not whole[0]]
+        return sp.Mul(*rest, matrix_element(whole[0], row, col, world, rows))
     vectors = [f for f in factors if _kind(f, world) == "vector" or type(f).__name__ == "nabla"]
     cols = [
         f

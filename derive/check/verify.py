@@ -30,7 +30,7 @@ from .budget import (
     check_evaluation,
     expandable,
 )
-from .evaluate import Partial, printable_form, values
+from .evaluate import Partial, batch, printable_form, values
 from .extract import Relation
 from .meaning import REAL_VARIABLES, NotDefined, World, elementwise, index_layers
 from .parse import (
@@ -630,6 +630,13 @@ class Checker:
                 or _kept_free(plhs, prhs)
                 or (f"the two sides have different free indices ({extra})")
             )
+        if self.world.batch:  # N differs between batches: a factor N is no constant
+            n = np.array([len(batch(pt)) for pt in self.points], dtype=float)
+            glyph = self.world.notation.batch_size or "N"
+            if np.allclose(lv * n, rv, rtol=1e-9, atol=1e-12):
+                return f"a missing 1/{glyph}: the loss is the mean over the {glyph} examples"
+            if np.allclose(lv, rv * n, rtol=1e-9, atol=1e-12):
+                return f"a 1/{glyph} too many on the right: left = {glyph} × right"
         if nonzero.any():
             ratio = lv[nonzero] / rv[nonzero]
             if np.allclose(ratio, ratio[0], rtol=1e-7):

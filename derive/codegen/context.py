@@ -147,9 +147,9 @@ def _deltas(deriv: Derivation, p: NumPyCodePrinter, layers: list[Layer]) -> list
         n = layer.number
         form = deriv.delta(n).shown
         value = M.of_factors(form, S.index(n))
-        if sp.expand(form.expr - deriv.deltas[n]) != 0:
+        if sp.expand(form.expr - deriv.delta(n).value) != 0:
             raise AssertionError(f"display form of delta{n} differs from its value")
-        if deriv.deltas[n].has(S.df(n)):
+        if deriv.delta(n).value.has(S.df(n)):
             out.append(_fprime_statement(deriv, p, n))
             value = _map_vec(value, lambda e, n=n: _named_fprimes(e, n))
         out.append(Statement(layer.delta, p.code(value)))

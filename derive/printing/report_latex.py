@@ -190,9 +190,12 @@ def document(report: Report, lang: str = "en") -> str:
             f"{say('loss_is', lang)} {d.loss.name}",
         ]
     )
+    from ..teach.picture import report_tikz
+
     return render_template(
         "latex/document.tex.j2",
         lang=lang,
+        picture=report_tikz(report),
         body=body,
         summary=_tex_escape(summary),
         title=_tex_escape("Backpropagation" if lang == "en" else "反向传播推导"),

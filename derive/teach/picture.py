@@ -432,13 +432,22 @@ def draw_tikz(widths: tuple[int, ...], labels: Labels) -> str:
     return "\n".join(out)
 
 
-def report_svg(report) -> str:
-    """The network of a derivation's report, in its notation's labels (no numbers)."""
+def _report_labels(report) -> tuple[tuple[int, ...], Labels]:
     from .render import NodePrinter
 
     net = report.derivation.network
     printer = NodePrinter({"notation": report.notation, "depth": net.depth, "widths": net.widths})
+    return net.widths, symbolic_labels(net.widths, printer)
+
+
+def report_tikz(report) -> str:
+    """The network of a derivation's report as TikZ, in its notation's labels (no numbers)."""
+    return draw_tikz(*_report_labels(report))
+
+
+def report_svg(report) -> str:
+    """The network of a derivation's report, in its notation's labels (no numbers)."""
     try:
-        return draw_svg(net.widths, symbolic_labels(net.widths, printer), row=66)
+        return draw_svg(*_report_labels(report), row=66)
     except ImportError:  # pragma: no cover - latex2mathml missing: the page says so elsewhere
         return ""

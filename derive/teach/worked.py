@@ -139,7 +139,7 @@ def work(numbers: Numbers, derivation=None) -> Worked:
         lines, values = [], []
         for node in range(numbers.widths[layer]):
             env = {q: node}
-            value_of = derivation.deltas[layer]
+            value_of = derivation.delta(layer).value
             ln = line(f"delta{layer}", eq.lhs, eq.shown, env)
             check = Line(ln.key, ln.lhs, ln.forms, _value(value_of, point, env))
             values.append(check.value)

@@ -230,3 +230,33 @@ def test_an_element_of_a_product_over_the_batch_is_a_sum_over_the_rows(cs231n):
         cs231n.parse(r"\mathrm{dhidden}"), cs231n.parse(r"\mathrm{dscores} \cdot \mathrm{W2}^T")
     )
     assert isinstance(rhs, sympy.Sum) and not rhs.has(BATCH_SUM)
+
+
+def test_a_missing_one_over_n_is_named(cs231n):
+    v = cs231n.check(Relation(1, r"\mathrm{dscores}_k", "=", r"\mathrm{probs}_k - y_k", ""))
+    assert v.status == "fails" and v.diagnosis.startswith("a missing 1/N"), v.diagnosis
+
+
+@pytest.mark.parametrize("notation", ["cs231n", "goodfellow"])
+def test_a_recurrence_with_weight_decay_reads_the_decay_term(notation):
+    """∂L/∂W^{(l)} = X^{(l-1)} δ^{(l)T} + reg W^{(l)}: a scalar times the whole matrix."""
+    deep = build(
+        activation="relu", output_activation="softmax", loss="ce", bias=True,
+        weight_decay=True, widths=(3, 4, 2, 3, 2),
+    )  # fmt: skip
+    checker = Checker(PRESETS[notation], network=deep)
+    if notation == "cs231n":
+        lhs, grad, decay = (
+            r"\frac{\partial L}{\partial W^{(l)}}",
+            r"X^{(l-1)} {\delta^{(l)}}^{T}",
+            r"\mathrm{reg} \cdot W^{(l)}",
+        )
+    else:
+        lhs, grad, decay = (
+            r"\frac{\partial J}{\partial W^{(k)}}",
+            r"\nabla_{a^{(k)}} J \, h^{(k-1)\top}",
+            r"\lambda W^{(k)}",
+        )
+    true = checker.check(Relation(1, lhs, "=", f"{grad} + {decay}", ""))
+    slip = checker.check(Relation(1, lhs, "=", f"{grad} + 2 {decay}", ""))
+    assert (true.status, slip.status) == ("holds", "fails"), (true.how, slip.how)
