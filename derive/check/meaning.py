@@ -191,6 +191,9 @@ class World:
             return frozenset()
         names = {c for c in self.vocabulary() if c not in self.decay_names}
         names |= set(self.code_names) | {bare(self.notation.target)}
+        names |= {  # ΔW2, Δb2: the updates of whole weight matrices and bias rows
+            f"Delta {c}" for c, (k, _) in self.code_names.items() if k in (Kind.WEIGHT, Kind.BIAS)
+        }
         return frozenset(names)
 
     def code_quantity(self, name: str, indices: tuple) -> sp.Expr | None:
@@ -985,6 +988,7 @@ def elementwise(plhs: sp.Expr, prhs: sp.Expr, world: World) -> tuple | None:
     if not (has(prhs, "transpose") or has(prhs, "hadamard")):
         return None
     book = world.notation.book_layout
+    row_layout = world.notation.conventions.layout == "row"
     rows = [
         f.args[0]
         for f in prhs.atoms(sp.Function)
@@ -995,11 +999,15 @@ def elementwise(plhs: sp.Expr, prhs: sp.Expr, world: World) -> tuple | None:
     layer = {"hidden": world.network.depth - 1, "output": world.network.depth}.get(word)
     if base in errors and layer is not None:  # the book's e_hidden: the hidden layer's errors
         plhs = sp.IndexedBase(base)[sp.Symbol(world.notation.letters[layer])]
-    elif isinstance(plhs, sp.Symbol):  # a matrix: its element from the outer product
-        cols = [e for e in sp.Mul.make_args(prhs) if isinstance(e, sp.Indexed)]
+    whole = None  # the element's index, for a whole matrix in another term (-η λ W)
+    if isinstance(plhs, sp.Symbol) and not (base in errors and layer is not None):
+        # a matrix: its element from the outer product (the term that has one)
+        outer = [t for t in sp.Add.make_args(prhs) if t.has(*rows)] if rows else []
+        product = outer[0] if len(outer) == 1 else prhs
+        cols = [e for e in sp.Mul.make_args(product) if isinstance(e, sp.Indexed)]
         cols += [
             c
-            for f in sp.Mul.make_args(prhs)
+            for f in sp.Mul.make_args(product)
             if type(f).__name__ == "hadamard"
             for c in [f]
             if _vector_index(f) is not None
@@ -1009,9 +1017,11 @@ def elementwise(plhs: sp.Expr, prhs: sp.Expr, world: World) -> tuple | None:
         col, row = _vector_index(cols[0]), _vector_index(rows[0])
         if col is None or row is None:
             return None
-        index = (row, col) if book else (col, row)
+        # u vᵀ: (u's, v's) index; the book's (next, previous) and row vectors' uᵀ v: (v's, u's)
+        index = (row, col) if book or row_layout else (col, row)
         base = plhs.name
         plhs = sp.IndexedBase(base)[index]
+        whole = index
     free = {i for e in plhs.atoms(sp.Indexed) for i in e.indices if i.is_Symbol}
 
     def matvec(term: sp.Expr) -> sp.Expr:
@@ -1030,11 +1040,15 @@ def elementwise(plhs: sp.Expr, prhs: sp.Expr, world: World) -> tuple | None:
         transposed = type(m).__name__ == "transpose"
         name = world.weight_symbols[(m.args[0] if transposed else m).name]
         rest = sp.Mul(*[f for f in factors if f is not m])
+        if whole is not None and not transposed and not rest.atoms(sp.Indexed):
+            return rest * sp.IndexedBase(name)[whole]  # λ W: the same element of W
         k = _vector_index(rest)
         (j,) = free - {k} if len(free - {k}) == 1 else (None,)
         if k is None or j is None:
             return term
         if book:
+            transposed = not transposed
+        if row_layout:  # v W: the vector's index runs over the matrix's rows
             transposed = not transposed
         element = sp.IndexedBase(name)[(k, j) if transposed else (j, k)]
         return sp.Sum(element * rest, (k, sp.Symbol("_lo"), sp.Symbol("_hi")))
