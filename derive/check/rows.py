@@ -56,6 +56,7 @@ class Rows:
 
     def shape_of_name(self, name: str) -> tuple:
         n, L = self.world.notation, self.world.network.depth
+        name = name.removeprefix("Delta ")  # ΔW2: the update has the weights' shape
         if name == bare(n.target):
             return (BATCH, L)
         found = self.world.code_names.get(name) or n.gradient_of(name)
@@ -83,8 +84,10 @@ class Rows:
             for f in factors[1:]:
                 shape = self._chain(shape, self.shape(f), factors)
             return shape
-        if isinstance(e, sp.Pow):
-            raise ValueError("a power of a matrix")
+        if isinstance(e, sp.Pow):  # hidden**2: elementwise, as NumPy's ** (the code names')
+            if self.shape(e.exp) is not None or not e.exp.is_number:
+                raise ValueError("a matrix power")
+            return self.shape(e.base)
         shapes = [s for s in (self.shape(a) for a in e.args) if s is not None]
         return self._common(shapes, e)
 
@@ -143,6 +146,14 @@ class Rows:
             return sp.Mul(*scalars) * self._product(factors, row, col)
         if isinstance(e, sp.Add):
             return sp.Add(*[self.element(a, row, col) for a in e.args])
+        if isinstance(e, sp.Pow):
+            return self.element(e.base, row, col) ** e.exp
+        if isinstance(e, sp.Derivative):  # ReLU'(h): the derivative at each element
+            return sp.Derivative(
+                self.element(e.expr, row, col),
+                *[(self.element(v, row, col), k) for v, k in e.variable_count],
+                evaluate=False,
+            )
         if isinstance(e, (sp.Function, sp.Piecewise)) or e.func in (sp.Max, sp.Min):
             return e.func(*[self.element(a, row, col) for a in e.args])
         raise ValueError(f"{type(e).__name__} of matrices")

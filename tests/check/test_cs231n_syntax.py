@@ -260,3 +260,59 @@ def test_a_recurrence_with_weight_decay_reads_the_decay_term(notation):
     true = checker.check(Relation(1, lhs, "=", f"{grad} + {decay}", ""))
     slip = checker.check(Relation(1, lhs, "=", f"{grad} + 2 {decay}", ""))
     assert (true.status, slip.status) == ("holds", "fails"), (true.how, slip.how)
+
+
+def test_updates_and_derivatives_of_whole_batches(cs231n):
+    """ΔW2 = -step_size (hidden^T dscores + reg W2); dh = ReLU'(h) ∘ (dscores W2^T)."""
+    assert both(
+        cs231n,
+        r"\Delta \mathrm{W2} = -\mathrm{step\_size} \cdot \mathrm{hidden}^{T} \cdot "
+        r"\mathrm{dscores} - \mathrm{step\_size} \cdot \mathrm{reg} \cdot \mathrm{W2}",
+        r"\Delta \mathrm{W2} = \mathrm{step\_size} \cdot \mathrm{hidden}^{T} \cdot "
+        r"\mathrm{dscores} - \mathrm{step\_size} \cdot \mathrm{reg} \cdot \mathrm{W2}",
+    ) == ("holds", "fails")
+    assert both(
+        cs231n,
+        r"\mathrm{dh} = \mathrm{ReLU}'\left(h\right) \circ \left(\mathrm{dscores} \cdot "
+        r"\mathrm{W2}^{T}\right)",
+        r"\mathrm{dh} = \mathrm{ReLU}'\left(\mathrm{hidden}\right) \circ \left("
+        r"\mathrm{dscores} \cdot \mathrm{W2}^{T}\right) + \mathrm{dh}",
+    ) == ("holds", "fails")
+
+
+def test_deep_row_layout_lines_with_indexed_vectors():
+    """Four layers (layer labels W^{(l)}, vectors named by their index): in row layout
+    hidden_l^T δ_m is element (l, m), δ_m W^{(4)T} sums over m with W^{(4)}_{lm}."""
+    deep = build(
+        activation="tanh", output_activation="softmax", loss="ce", bias=True,
+        weight_decay=True, widths=(3, 4, 2, 3, 2),
+    )  # fmt: skip
+    checker = Checker(CS231N, network=deep)
+    assert both(
+        checker,
+        r"\Delta W^{(4)} = -\mathrm{step\_size} \cdot \mathrm{hidden}_{l}^{T} \cdot \delta_{m}"
+        r" - \mathrm{step\_size} \cdot \mathrm{reg} \cdot W^{(4)}",
+        r"\Delta W^{(4)} = -\mathrm{step\_size} \cdot \mathrm{hidden}_{l}^{T} \cdot \delta_{m}",
+    ) == ("holds", "fails")
+    assert both(
+        checker,
+        r"\delta_{l} = \left(1 - \mathrm{hidden}_{l}^{2}\right) \circ \left(\delta_{m} \cdot "
+        r"{W^{(4)}}^{T}\right)",
+        r"\delta_{l} = \left(1 - \mathrm{hidden}_{l}^{2}\right) \circ \left(\delta_{m} \cdot "
+        r"W^{(4)}\right)",
+    ) == ("holds", "fails")
+
+
+def test_an_elementwise_square_of_a_batch():
+    """hidden**2 in a code-name line is elementwise, as NumPy's ** is."""
+    net = build(
+        activation="tanh", output_activation="softmax", loss="ce", bias=True, weight_decay=True
+    )
+    checker = Checker(CS231N, network=net)
+    assert both(
+        checker,
+        r"\mathrm{dh} = \left(1 - \mathrm{hidden}^{2}\right) \circ \left(\mathrm{dscores} \cdot "
+        r"\mathrm{W2}^{T}\right)",
+        r"\mathrm{dh} = \left(1 - \mathrm{hidden}\right)^{2} \circ \left(\mathrm{dscores} \cdot "
+        r"\mathrm{W2}^{T}\right)",
+    ) == ("holds", "fails")
