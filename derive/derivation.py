@@ -29,6 +29,7 @@ from .calculus import contract, pull_out
 from .calculus import diff as _diff
 from .display import Decayed, Equation, Factor, Factors, factors
 from .functions import Activation, output_form, x, y
+from .model.quantities import index_of
 from .network import Network
 from .record import DeltaStep, Derivative, Entry, ParamStep, What
 from .record import equations as _equations
@@ -236,7 +237,9 @@ def one_output(expr: sp.Expr, network: Network) -> sp.Expr:
         lambda e: isinstance(e, sp.Sum) and e.limits[0][2] == N - 1,
         lambda e: e.function.xreplace({e.limits[0][0]: 0}),
     )
-    return expr.xreplace({S.index(L): 0, N: 1})
+    # every index of the output layer names its one node (the softmax Jacobian's n' too)
+    free = {s: 0 for s in expr.free_symbols if (i := index_of(s)) and i.layer == L}
+    return expr.xreplace({S.index(L): 0, N: 1, **free})
 
 
 def _output_delta(network: Network, k: sp.Symbol):

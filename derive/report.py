@@ -15,6 +15,7 @@ import sympy as sp
 from . import symbols as S
 from .derivation import Derivation
 from .display import Decayed, Equation
+from .functions import ACTIVATIONS
 from .matrix import Hadamard, MatVec, NotVectorizable, Outer, Vec, of_factors, outer
 from .notation import Notation, for_depth
 
@@ -65,7 +66,12 @@ def matrix_equations(d: Derivation) -> tuple[Equation, ...]:
                 )
             except NotVectorizable:
                 pass
-        update = d.update(S.W(layer)).shown
+        step = d.update(S.W(layer))
+        update = step.shown
+        if d.network.scalar_output and layer == d.depth and not isinstance(update, Decayed):
+            # one output node: its weights are a vector (note 003's Δw_l = α δ h_l, not h_l 1ᵀ)
+            out.append(Equation(f"matrix_update_W{layer}", Vec(step.lhs, p), (Vec(update, p),)))
+            continue
         if isinstance(update, Decayed):  # Δw = η O δᵀ - η λ w
             mat = replace(outer(update.data, p, q), decay=-S.eta * S.lam, weight=S.W(layer))
         else:
@@ -163,11 +169,31 @@ def _sections(d: Derivation) -> dict[str, tuple[str, ...]]:
     return {"forward": tuple(forward), "layers": tuple(map(tuple, per_layer))}
 
 
+def _names_used(glyphs: tuple[str, ...], acts: tuple) -> tuple[str, ...]:
+    """The notation's glyph per layer, unless one names a function of the table
+    (CS231n's ``\\mathrm{ReLU}``) over a layer that uses another: then the notes'
+    generic names, f for a hidden layer and g for the output (f^{(l)} where the
+    layers' names would not tell them apart)."""
+    names = []
+    for layer, act in enumerate(acts):
+        glyph = glyphs[min(layer, len(glyphs) - 1)]
+        named = glyph.removeprefix(r"\mathrm{").removesuffix("}").lower()
+        if glyph.startswith(r"\mathrm{") and named in ACTIVATIONS and named != act.name:
+            glyph = "g" if layer == len(acts) - 1 else "f"
+        names.append(glyph)
+    if tuple(names) == glyphs[: len(names)] or len(set(names)) == len(acts):
+        return tuple(names)
+    return ("f",) * len(acts)
+
+
 def _activation_names(notation: Notation, d: Derivation) -> Notation:
     """One name for one activation everywhere (the notes' f); distinct names
     when layers differ (f and g for two layers, f^{(l)} for more; where the
     notation labels its layers, the label: Nielsen's σ^{(L)}(z^L))."""
     acts = d.network.activations
+    names = _names_used(notation.activation, acts)
+    if names != notation.activation[: len(names)]:  # CS231n's ReLU over a tanh layer
+        notation = replace(notation, activation=names)
     if len({a.name for a in acts}) == 1 or len(set(notation.activation)) == len(acts):
         return notation  # one activation, or the notation names each layer's own
     base = notation.activation[0]
@@ -258,8 +284,10 @@ def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "e
 
         widths = d.network.widths
         check_budget(widths)
-        blocks = [b for b in (instantiate(b, widths) for b in blocks) if b is not None]
-        blocks = [b for n, b in enumerate(blocks) if not _empty_heading(blocks, n)]
+        blocks = [one for b in blocks for one in instantiate(b, widths)]
+    # a section with nothing to show (deep doc003's recurrence: its one output's δ is
+    # no vector) prints no heading
+    blocks = [b for n, b in enumerate(blocks) if not _empty_heading(blocks, n)]
     return Report(notation, d, tuple(blocks), lang)
 
 

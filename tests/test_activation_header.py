@@ -126,6 +126,7 @@ def test_the_notation_names_the_activation_and_the_variable():
         (("--notation", "nielsen", "--activation", "tanh", "--output-activation", "sigmoid"), 4),
         (("--notation", "bishop"), 4),  # h (tanh) and h_2 (identity)
         (("--notation", "cs231n"), 2),  # ReLU
+        (("--notation", "cs231n", "--activation", "tanh", "--output-activation", "softmax"), 2),
     ],
 )
 def test_the_checker_reads_the_header(tmp_path, options, lines):
@@ -150,3 +151,28 @@ def test_every_format_has_the_header(fmt):
     assert out.index("The activation functions") < out.index("Forward pass and error")
     code, out, _ = run_cli("latex", "--document", "--activation", "tanh")
     assert out.index(r"\subsection*{The activation functions}") < out.index("Forward pass")
+
+
+@pytest.mark.parametrize(
+    "options, names",
+    [
+        (("--activation", "tanh", "--output-activation", "softmax"), ["f"]),
+        (
+            ("--activation", "relu", "--output-activation", "identity", "--loss", "sse"),
+            [r"\mathrm{ReLU}", "g"],
+        ),
+        (("--activation", "relu", "--output-activation", "softmax"), [r"\mathrm{ReLU}"]),
+        (
+            ("--layers", "3,4,2,2", "--activation", "relu", "--output-activation", "softmax"),
+            ["f^{(1)}"],
+        ),
+    ],
+)
+def test_a_named_activation_is_the_one_the_layer_uses(options, names):
+    """CS231n names its hidden activation ReLU: over a tanh layer that name would be false,
+    so the layer is the notes' generic f (g for the output, f^{(l)} per layer where deep)."""
+    groups = _groups(header("--notation", "cs231n", *options))
+    assert [g[0][0].removesuffix(r"\left(x\right)") for g in groups] == names
+    acts = [options[options.index(flag) + 1] for flag in ("--activation", "--output-activation")]
+    for group, act in zip(groups, acts):
+        _judge(group, act)

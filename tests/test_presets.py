@@ -457,3 +457,61 @@ def test_one_hidden_activation_keeps_the_texts_output_layer(preset, activation, 
     assert net.activations[-1].name == output
     code, out, err = run("latex", "--notation", preset, "--activation", activation)
     assert code == 0, err
+
+
+@pytest.mark.parametrize("command", ["latex", "check"])
+def test_mazur_refuses_a_network_its_node_names_cannot_number(command, tmp_path):
+    """Mazur names the nodes i, h, o: two hidden layers have no letter. One line, exit 2
+    (it was an IndexError inside the LaTeX printer)."""
+    note = tmp_path / "note.md"
+    note.write_text("$$ x = 1 $$\n", encoding="utf-8")
+    args = ["--file", str(note)] if command == "check" else []
+    code, out, err = run(command, "--notation", "mazur", "--layers", "5,4,3,6,2", *args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "mazur" in err and "(i, h, o)" in err and "--layers 3 widths" in err
+
+
+def test_doc003_deep_prints_its_one_outputs_weights_as_a_vector(tmp_path):
+    """Note 003's one output y: W^{(L)} is the vector W^{(L)}_l (as its δ_l line writes
+    it), so its update is α δ h_l; it printed α δ h_l 1^T, which the checker cannot read."""
+    options = ["--notation", "doc003", "--activation", "tanh", "--layers", "3,4,3,1"]
+    code, out, _ = run("latex", *options)
+    matrix = out.splitlines()[
+        out.splitlines().index("% Matrix form (one sample, column vectors)") :
+    ]
+    (line,) = [x for x in matrix if x.startswith(r"\[ \Delta W^{(3)}")]
+    assert line == r"\[ \Delta W^{(3)}_{k} = \alpha \delta h_{k} \]"
+    note = tmp_path / "note.tex"
+    note.write_text(line + "\n", encoding="utf-8")
+    code, out, err = run("check", "--file", str(note), *options)
+    assert code == 0 and "holds" in out, out + err
+
+
+def test_doc003_one_softmax_output_has_no_index_left(tmp_path):
+    """Note 003's one output y: the softmax Jacobian's other output n' is that node too,
+    so the step reads ∂y/∂net = y (1 - y) (it printed y_{n'} (δ_{0 n'} - y))."""
+    options = ["--notation", "doc003", "--output-activation", "softmax", "--loss", "ce"]
+    options += ["--activation", "tanh", "--layers", "3,4,3,1"]
+    code, out, _ = run("latex", *options, "--steps")
+    assert "n'}" not in out and r"\delta_{0" not in out
+    line = r"\[ \frac{\partial y}{\partial \mathrm{net}} = y \left(1 - y\right) \]"
+    assert line in out.splitlines()
+    note = tmp_path / "note.tex"
+    note.write_text(line + "\n", encoding="utf-8")
+    code, out, err = run("check", "--file", str(note), *options)
+    assert code == 0 and "holds" in out, out + err
+
+
+def test_mazur_writes_the_softmax_jacobian_out_node_by_node():
+    """A worked example names nodes, not indices: ∂out_m/∂net_{o1} is written for m = o1
+    and m = o2 (it printed out_{m} and δ_{0 m})."""
+    options = ["--notation", "mazur", "--output-activation", "softmax", "--loss", "ce"]
+    code, out, _ = run("latex", *options, "--steps")
+    assert r"\mathrm{out}_{m}" not in out and r"\delta_{0" not in out
+    o1, o2 = r"\mathrm{out}_{o1}", r"\mathrm{out}_{o2}"
+    assert (
+        rf"\frac{{\partial {o1}}}{{\partial \mathrm{{net}}_{{o1}}}} = {o1} \left(1 - {o1}\right)"
+        in out
+    )
+    assert rf"\frac{{\partial {o2}}}{{\partial \mathrm{{net}}_{{o1}}}} = -{o1} {o2}" in out

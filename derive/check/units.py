@@ -78,16 +78,27 @@ def _rules(exprs, world, generic: set) -> tuple[list, dict]:
             continue
         for ind in e.atoms(sp.Indexed):
             name, idx = unit(ind)
-            if len(idx) == 2 and (name in world.weight_glyphs or name == "x"):
+            labelled = "^(" in name and name.endswith(")") and name[:1] in ("W", "w")
+            if len(idx) == 2 and (name in world.weight_glyphs or name == "x" or labelled):
                 receiver, sender = idx if world.receiver_first or name == "x" else idx[::-1]
                 links.append((receiver, sender, 1))
                 limit(receiver, range(1, L + 1))
+                layer = world.label_layer(name.split("^(", 1)[1][:-1]) if labelled else None
+                if layer is not None:  # W^{(2)}_{kj}: k on layer 2, j on layer 1
+                    limit(receiver, [layer])
+                    limit(sender, [layer - 1])
             elif len(idx) == 2 and name in world.delta_glyphs:  # Kronecker δ_{jj'}
                 links.append((idx[0], idx[1], 0))
             elif len(idx) == 1 and name == n.target:
                 limit(idx[0], [L])
             elif len(idx) == 1 and (name in world.net_glyphs or name in world.delta_glyphs):
                 limit(idx[0], range(1, L + 1))
+        for call in e.atoms(sp.Function):  # g(net_k): k is on the layer g names
+            layer = _named_layer(world, str(call.func), call.args)
+            if layer is not None:
+                _, idx = unit(call.args[0])
+                if len(idx) == 1:
+                    limit(idx[0], [layer])
         for d in e.atoms(sp.Derivative):  # ∂net_k/∂o_j: k receives from j; ∂o_j/∂net_j
             top = d.expr
             if not (isinstance(top, sp.Indexed) and len(d.variables) == 1):
@@ -103,6 +114,20 @@ def _rules(exprs, world, generic: set) -> tuple[list, dict]:
             elif a_name in world.output_glyphs and b_name in world.net_glyphs:
                 links.append((a[0], b[0], 0))
     return links, bounds
+
+
+def _named_layer(world, name: str, args: tuple) -> int | None:
+    """The one layer an activation's name stands for where the layers' activations
+    differ (g the output's, f^{(1)} the first's), on a unit's net; None otherwise."""
+    if len(args) != 1 or not isinstance(args[0], sp.Indexed):
+        return None
+    if len({a.name for a in world.network.activations}) == 1:
+        return None  # one f for every layer: the unit's own
+    if name in world.layer_functions:
+        return world.label_layer(world.layer_functions[name])
+    if name in world.activation_names:
+        return world._layer_named(name)
+    return None
 
 
 def assignments(exprs, world, generic: list) -> list[dict]:

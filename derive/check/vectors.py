@@ -45,11 +45,17 @@ def _kind(expr, world) -> str:
     glyph = expr.name.split("^(")[0]
     if glyph in world.weight_glyphs:
         return "matrix"
-    if glyph == BATCH and world.delta_sign:
+    if glyph == BATCH and batch_glyph(world):
         return "vector"  # Δ^{(l)}: the layer's δ of a batch, one sample per row
     if glyph in world.output_glyphs | world.net_glyphs | world.delta_glyphs | {"b"}:
         return "vector"
     return ""
+
+
+def batch_glyph(world) -> bool:
+    r"""Whether ``\Delta^{(l)}`` is a batch of the layer's error terms here: a
+    notation with a δ, or Goodfellow's, whose batch holds the gradients ∇_{a^{(l)}} J."""
+    return bool(world.delta_sign) or world.notation.delta_glyph == "nabla"
 
 
 def has_vectors(expr, world) -> bool:
@@ -71,6 +77,11 @@ def element(expr, idx, world, rows: bool = False):
     kind = _kind(expr, world)
     if kind == "vector":
         name = expr.name
+        if name.split("^(")[0] == BATCH and not world.delta_sign:
+            # Goodfellow's batch of gradients ∇_{a^{(l)}} J (his book has no δ)
+            n = world.notation
+            net = sp.IndexedBase(_strip(n.net) + name[len(BATCH) :])[idx]
+            return sp.Derivative(sp.Symbol(_strip(n.loss_glyph)), net, evaluate=False)
         if name.split("^(")[0] == BATCH:
             name = _strip(world.notation.delta) + name[len(BATCH) :]
         return sp.IndexedBase(name)[idx]
@@ -144,6 +155,8 @@ def _is_matrix(expr, world) -> bool:
     """Is ``expr`` a whole weight matrix, its update or the gradient by it?"""
     if isinstance(expr, sp.Derivative) and len(expr.variables) == 1:
         return _matrix_name(expr.variables[0], world) is not None
+    if type(expr).__name__ == "nabla" and len(expr.args) == 2:  # \nabla_{W^{(k)}} J
+        return _matrix_name(expr.args[1], world) is not None
     return _matrix_name(expr, world) is not None
 
 
@@ -158,6 +171,9 @@ def matrix_element(expr, row, col, world, rows: bool = False):
     if isinstance(expr, sp.Derivative):
         (by,) = expr.variables
         return sp.Derivative(expr.expr, matrix_element(by, row, col, world, rows), evaluate=False)
+    if type(expr).__name__ == "nabla" and len(expr.args) == 2 and _is_matrix(expr, world):
+        target, by = expr.args  # the gradient by a matrix: a matrix of its shape
+        return sp.Derivative(target, matrix_element(by, row, col, world, rows), evaluate=False)
     if isinstance(expr, sp.Add):
         return sp.Add(*[matrix_element(a, row, col, world, rows) for a in expr.args])
     factors = list(sp.Mul.make_args(expr))
@@ -167,7 +183,12 @@ def matrix_element(expr, row, col, world, rows: bool = False):
         rest = [f for f in factors if f is not whole[0]]
         return sp.Mul(*rest, matrix_element(whole[0], row, col, world, rows))
     vectors = [f for f in factors if _kind(f, world) == "vector" or type(f).__name__ == "nabla"]
-    cols = [f for f in factors if type(f).__name__ == "transpose" and _kind(f.args[0], world)]
+    cols = [
+        f
+        for f in factors
+        if type(f).__name__ == "transpose"
+        and (_kind(f.args[0], world) or type(f.args[0]).__name__ == "nabla")  # (∇_a J)ᵀ
+    ]
     if len(vectors) != 1 or len(cols) != 1:
         raise ValueError(f"{expr} is not an outer product u vᵀ")
     (u,), (vt,) = vectors, cols

@@ -42,7 +42,7 @@ from .parse import (
     parse_latex,
 )
 from .rows import Rows, ShapeMismatch, matrix_symbols
-from .vectors import BATCH
+from .vectors import BATCH, batch_glyph
 from .vectors import elementwise as vector_element
 
 LAYER_BASES = frozenset({"W", "b", "delta", "net", "O", "h"})
@@ -73,6 +73,8 @@ class Verdict:
 
 def _sizes(world: World) -> list[tuple[int, ...]]:
     L = world.network.depth
+    if world.notation.layers == "numbered":  # w_5, out_{o2}: names of this network's nodes
+        return [tuple(world.network.widths)]
     sizes = SIZES.get(L) or [
         tuple([3] + [4] * (L - 1) + [2]),
         tuple([2] + [3] * L),
@@ -189,7 +191,7 @@ class Checker:
     def parse(self, text: str) -> sp.Expr:
         w = self.world
         glyphs = w.output_glyphs | w.net_glyphs | w.delta_glyphs | w.weight_glyphs | {"b"}
-        glyphs |= {BATCH} if w.delta_sign else set()  # Δ^{(l)}: a batch of δ^{(l)}
+        glyphs |= {BATCH} if batch_glyph(w) else set()  # Δ^{(l)}: a batch of δ^{(l)}
         labels = w.notation.layers == "labels"
         subscript = w.notation.prime == "subscript"  # note 003's {\Phi^{(3)}}'_l
         return parse_latex(
@@ -397,7 +399,7 @@ class Checker:
         w = self.world
         base = str(plhs.base) if isinstance(plhs, sp.Indexed) else str(plhs)
         glyph = base.split("^(")[0]  # z^(l) -> z
-        loss = lambda d: str(d.expr) in w.loss_names  # noqa: E731
+        loss = lambda d: w.is_loss(d.expr)  # noqa: E731 - E, or E_n of the example n
         if isinstance(plhs, sp.Indexed) and glyph in w.delta_glyphs:
             return (
                 prhs.has(sp.Derivative)

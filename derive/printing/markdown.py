@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ..display import Equation, Step
-from ..report import Heading, Prose, Report
+from ..report import Batch, Heading, Prose, Report
 from ..text import LANGS, say
 from .html import summary
 from .report_latex import caption, equation_latex
@@ -40,7 +40,7 @@ def _sections(report: Report, lang: str):
             )
         elif isinstance(block, Prose):
             sections[-1]["entries"].append({"prose": escape(say(block.key, lang)), "math": ""})
-        elif isinstance(block, (Equation, Step)):
+        elif isinstance(block, (Equation, Step, Batch)):  # a batch: as LaTeX and HTML
             text = caption(report, block, lang) or ""
             sections[-1]["entries"].append(
                 {
