@@ -239,6 +239,7 @@ def _check_record(d, case: Case) -> int:
     pt = _point(case, d.network)
     checked = 0
     for entry in d.record:
+        assert _values(entry), f"nothing to check in {entry}"
         idx = _indices(entry)
         ranges = [range(case.widths[index_of(s).layer]) for s in idx]
         for where in itertools.product(*ranges):
@@ -259,6 +260,15 @@ def test_every_recorded_step_holds_against_finite_differences(name):
     kinds = {(type(e).__name__, getattr(e, "what", None)) for e in d.record}
     assert ("DeltaStep", None) in kinds and ("ParamStep", None) in kinds
     assert _check_record(d, case) > 50
+
+
+def test_the_networks_cover_every_kind_of_step():
+    seen = set()
+    for spec in NETWORKS.values():
+        d = derive(build(widths=spec["widths"], **spec["kw"]))
+        seen |= {getattr(e, "what", type(e).__name__) for e in d.record}
+        seen |= {(e.kind, e.param) for e in d.record if isinstance(e, ParamStep)}
+    assert set(What) | {"DeltaStep", ("grad", "W"), ("grad", "b"), ("update", "b")} <= seen
 
 
 def test_a_broken_record_is_caught():

@@ -103,6 +103,8 @@ class World:
     while a diagnosis tries variants of a relation, which need values, not formulas."""
     _letter_layers: dict = field(default_factory=dict)
     """node letter -> the layers it ran over as a sum's dummy (this relation)."""
+    _bias_written: bool = False
+    """Does this relation write a bias w_{j0} itself (then no sum holds it)?"""
 
     def __post_init__(self) -> None:
         if self.network is None:
@@ -225,6 +227,17 @@ class World:
             return self.delta_sign * self.partial(S.E, S.net(layer)[indices[0]])
         return self.partial(S.E, q) if grad is not None else q
 
+    def is_loss(self, parsed: sp.Expr) -> bool:
+        """Is the parsed ``parsed`` the notation's loss: E, J, or the loss of the current
+        example written with the example index (E_n, E_d, E_p)?"""
+        if isinstance(parsed, sp.Symbol):
+            return parsed.name in self.loss_names
+        return (
+            isinstance(parsed, sp.Indexed)
+            and str(parsed.base) in self.loss_names
+            and all(str(i) in self.example_letters for i in parsed.indices)
+        )
+
     def label_layer(self, label: str) -> int | None:
         """Our layer number of a layer label written in the notation (``L``, ``L-1``,
         ``2`` where the notation numbers the input layer ``first_layer``)."""
@@ -245,6 +258,8 @@ class World:
 
     def _output_layer(self, base: str, indices) -> int:
         outs = self.notation.outputs
+        if base == self.notation.unit_output and indices and str(indices[0]) != "0":
+            return self.layer_of_letter(indices[0])  # Bishop's z_i: unit i's, on i's layer
         if outs.count(base) == 1 and base not in (self.notation.vectors or ()):
             return outs.index(base)
         if not indices:
@@ -422,6 +437,8 @@ class World:
             return S.b(L)[0]  # the one output's bias
         if self.network.scalar_output and name in self.delta_glyphs and self.delta_sign:
             return self.delta_sign * self.partial(S.E, S.net(L)[0])  # the one output's δ
+        if name in n.width_names and len(n.width_names) == L + 1:
+            return S.width(n.width_names.index(name))  # Bishop's D, M, K
         if len(name) == 1 and name.isupper() and name.lower() in self.letters:
             return S.width(self.letters[name.lower()])
         if len(name) == 1 and name.isupper() and name.lower() in self._node_letters():
@@ -508,6 +525,12 @@ class World:
         the layer (labels), a capital letter (J) is the width of the layer its node
         letter (j) runs over in this relation, as a sum's bound or as an index."""
         self._letter_layers = {}
+        self._bias_written = any(
+            isinstance(e, sp.Indexed) and sp.Integer(0) in e.indices
+            for side in (plhs, prhs)
+            if isinstance(side, sp.Basic)
+            for e in side.atoms(sp.Indexed)
+        )
         lhs, rhs = self.batch_sums(self.translate(plhs), self.translate(prhs))
         counts = {s for s in lhs.free_symbols | rhs.free_symbols if s.name.startswith("_count_")}
         if not counts:
@@ -648,17 +671,29 @@ class World:
         layers = index_layers(body, fresh, self.network.depth) or {self.layer_of_letter(dummy)}
         self._letter_layers.setdefault(dummy.name, set()).update(layers)
         layer = max(layers)
+        w0 = self.notation.conventions.bias == "w0"
+        bias = sp.Integer(0)
         if str(lo) == "_lo" or not (lo.free_symbols or hi.free_symbols):
             # the layer's nodes; where the indices disagree (a slip), the nodes all share
             lo, hi = sp.Integer(0), sp.Min(*[S.width(n) for n in layers]) - 1
+            if w0 and self.network.bias and not self._bias_written:
+                # Σ_i w_{ji} x_{ji} over the inputs of unit j: x_{j0} = 1 is one of them
+                bias = _bias_input(body, fresh) or sp.Integer(0)
         else:
             lo, hi = self.translate(lo), self.translate(hi)
             whole = lo == 1 and hi in {S.width(n) for n in layers}  # \sum_{k=1}^{K}
             if whole or self.notation.conventions.index_base == 1:
                 lo, hi = lo - 1, hi - 1  # nodes counted from 1
+            if lo == -1:  # \sum_{i=0}^{D}: term 0 is the bias's, w_{j0} x_0 with x_0 = 1
+                bias = _bias_input(body, fresh) if w0 else None
+                if bias is None:
+                    raise NotDefined(f"{dummy} = 0 names no node (nodes count from 1)")
+                if not self.network.bias:
+                    raise NotDefined("term 0 of this sum is a bias; this network has none")
+                lo = sp.Integer(0)
         if self.network.scalar_output and layer == self.network.depth:
-            return body.xreplace({fresh: 0})
-        return sp.Sum(body, (fresh, lo, hi))
+            return body.xreplace({fresh: 0}) + bias
+        return sp.Sum(body, (fresh, lo, hi)) + bias
 
     # -- calculus from the definitions ------------------------------------------------
 
@@ -795,6 +830,23 @@ class World:
             if expr == before:
                 break
         return expr
+
+
+def _bias_input(body: sp.Expr, p: sp.Symbol) -> sp.Expr | None:
+    """The term of the constant input x_0 = 1 in ``body``, a term ``W_l[p, q] O_{l-1}[p]``
+    of a weighted sum of a unit's inputs over ``p``: its weight w_{q0} is the bias
+    ``b_l[q]``.  None where ``body`` is no such term."""
+    on_p = [e for e in body.atoms(sp.Indexed) if p in e.indices]
+    weights = [e for e in on_p if S.kind_of(e.base) == "W" and e.indices[0] == p]
+    inputs = [e for e in on_p if S.kind_of(e.base) == "O" and e.indices == (p,)]
+    if len(weights) != 1 or len(inputs) != 1 or len(on_p) != 2:
+        return None
+    (w,), (o,) = weights, inputs
+    layer = S.layer_of(w.base)
+    if not isinstance(layer, int) or o.base != S.O(layer - 1) or w.indices[1] == p:
+        return None
+    term = body.xreplace({w: S.b(layer)[w.indices[1]], o: sp.Integer(1)})
+    return None if term.has(p) else term
 
 
 def _scripted(glyph: str) -> tuple[str, tuple[str, ...]] | None:

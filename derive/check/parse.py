@@ -32,6 +32,8 @@ written                         SymPy
 ``e^{x}``                       ``exp(x)``; a bare ``e`` is ``Symbol('e')``
 ``\Delta w_{jk}``,              ``Indexed(IndexedBase('Delta w'), j, k)``: the
 ``\Delta{w_{jk}}``              update of a (possibly indexed) symbol
+``\Delta_p w_{ji}``             ``Indexed(IndexedBase('Delta w'), p, j, i)``: the
+                                update for example p (Rumelhart's), p first
 ``h'``, ``\Phi'_j``             ``Symbol("h'")``, ``Indexed(IndexedBase("Phi'"), j)``
 ``\vec{w}``, ``\bar{h}_j``      ``Symbol('vec w')``, ``Indexed(IndexedBase('bar h'), j)``
 ``f(x)``, ``\sigma(x)``,        ``Function(name)(x)`` with the written name, for
@@ -585,7 +587,7 @@ def _syntax_error(s: str, exc: UnexpectedInput) -> ValueError:
 
 
 class _Ident:
-    __slots__ = ("name", "kind", "subs", "sups", "primes", "delta")
+    __slots__ = ("name", "kind", "subs", "sups", "primes", "delta", "delta_sub")
 
     def __init__(self, name, kind, subs=(), sups=(), primes=0):
         self.name = name  # 'w', 'eta', 'net', 'vec w'
@@ -594,6 +596,7 @@ class _Ident:
         self.sups = list(sups)
         self.primes = primes
         self.delta = False
+        self.delta_sub = None  # \Delta_p w_{ji}: Rumelhart's change for pattern p
 
 
 class _ParenItem:
@@ -1004,11 +1007,13 @@ class _Builder:
                 isinstance(it, _Ident)
                 and it.name == "Delta"
                 and it.kind == "greek"
-                and not (it.subs or it.sups or it.primes or it.delta)
+                and len(it.subs) <= 1
+                and not (it.sups or it.primes or it.delta)
                 and isinstance(nxt, _Ident)
                 and not nxt.delta
             ):
                 nxt.delta = True
+                nxt.delta_sub = it.subs[0] if it.subs else None
                 i += 1
                 continue
             if (
@@ -1218,6 +1223,11 @@ class _Builder:
             name = f"{name}^({label})"
         if it.delta:
             name = "Delta " + name
+        if it.delta_sub is not None:  # \Delta_p w_{ji}: p first, as in o_{pj}
+            kind, val = self.subscript(it.delta_sub)
+            if kind == "word" or len(val) != 1 or not isinstance(val[0], sympy.Symbol):
+                raise Unsupported("a subscript on \\Delta other than one letter")
+            indices = val + tuple(indices or ())
         if indices:
             x = _indexed(name, indices)
         else:  # a whole matrix keeps its place in a product (A^T B is not B A^T)

@@ -144,6 +144,8 @@ def _is_matrix(expr, world) -> bool:
     """Is ``expr`` a whole weight matrix, its update or the gradient by it?"""
     if isinstance(expr, sp.Derivative) and len(expr.variables) == 1:
         return _matrix_name(expr.variables[0], world) is not None
+    if type(expr).__name__ == "nabla" and len(expr.args) == 2:  # \nabla_{W^{(k)}} J
+        return _matrix_name(expr.args[1], world) is not None
     return _matrix_name(expr, world) is not None
 
 
@@ -158,6 +160,9 @@ def matrix_element(expr, row, col, world, rows: bool = False):
     if isinstance(expr, sp.Derivative):
         (by,) = expr.variables
         return sp.Derivative(expr.expr, matrix_element(by, row, col, world, rows), evaluate=False)
+    if type(expr).__name__ == "nabla" and len(expr.args) == 2 and _is_matrix(expr, world):
+        target, by = expr.args  # the gradient by a matrix: a matrix of its shape
+        return sp.Derivative(target, matrix_element(by, row, col, world, rows), evaluate=False)
     if isinstance(expr, sp.Add):
         return sp.Add(*[matrix_element(a, row, col, world, rows) for a in expr.args])
     factors = list(sp.Mul.make_args(expr))
@@ -167,7 +172,12 @@ def matrix_element(expr, row, col, world, rows: bool = False):
         rest = [f for f in factors if f is not whole[0]]
         return sp.Mul(*rest, matrix_element(whole[0], row, col, world, rows))
     vectors = [f for f in factors if _kind(f, world) == "vector" or type(f).__name__ == "nabla"]
-    cols = [f for f in factors if type(f).__name__ == "transpose" and _kind(f.args[0], world)]
+    cols = [
+        f
+        for f in factors
+        if type(f).__name__ == "transpose"
+        and (_kind(f.args[0], world) or type(f.args[0]).__name__ == "nabla")  # (∇_a J)ᵀ
+    ]
     if len(vectors) != 1 or len(cols) != 1:
         raise ValueError(f"{expr} is not an outer product u vᵀ")
     (u,), (vt,) = vectors, cols

@@ -397,7 +397,7 @@ class Checker:
         w = self.world
         base = str(plhs.base) if isinstance(plhs, sp.Indexed) else str(plhs)
         glyph = base.split("^(")[0]  # z^(l) -> z
-        loss = lambda d: str(d.expr) in w.loss_names  # noqa: E731
+        loss = lambda d: w.is_loss(d.expr)  # noqa: E731 - E, or E_n of the example n
         if isinstance(plhs, sp.Indexed) and glyph in w.delta_glyphs:
             return (
                 prhs.has(sp.Derivative)

@@ -30,6 +30,7 @@ from .model import (
     WEIGHT_ORDERS,
     Conventions,
     Notation,
+    bare,
 )
 from .presets import PRESETS, preset
 
@@ -209,6 +210,25 @@ def check(n: Notation, source: str = "notation") -> None:
                 "two quantities need two glyphs"
             )
         seen[glyph] = key
+    _check_aliases(n, source)
+
+
+def _check_aliases(n: Notation, source: str) -> None:
+    """Each alias is a pair [alias, glyph] naming a glyph declared per layer."""
+    declared = dataclasses.replace(n, aliases=()).code_names()
+    for pair in n.aliases:
+        if len(pair) != 2:
+            raise InputError(f"{source}: aliases: each entry is [alias, glyph], not {list(pair)}")
+        alias, glyph = pair
+        if bare(glyph) not in declared:
+            raise InputError(
+                f"{source}: aliases: '{glyph}' is no glyph of this notation's layers; "
+                f"choose from {', '.join(sorted(declared)) or 'none (layers = letters only)'}"
+            )
+        if bare(alias) in declared:
+            raise InputError(
+                f"{source}: aliases: '{alias}' is already a glyph; two quantities need two glyphs"
+            )
 
 
 def notation_from_front_matter(text: str) -> Notation | None:

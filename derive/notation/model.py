@@ -166,6 +166,13 @@ class Notation:
     """Whole-layer vectors carry their layer's letter (O_j) or not (hidden)."""
     hidden_activation: str = ""
     """Another glyph for the hidden layers' activation (Bishop's h; outputs keep theirs)."""
+    unit_output: str = ""
+    """Letters style: a glyph for the output of a unit on any layer, the layer told by
+    its node letter (Bishop's z_i, "the activation of a unit which sends a connection
+    to unit j": x_i where i is an input)."""
+    width_names: tuple[str, ...] = ()
+    """Letters style: the glyph of each layer's number of units, input first (Bishop's
+    D, M, K); otherwise a capital node letter (K for k) names its layer's width."""
     aliases: tuple[tuple[str, ...], ...] = ()
     """Other glyphs a text uses for a declared quantity, as (alias, glyph) pairs: CS231n's
     softmax section writes the scores f and the probabilities p."""

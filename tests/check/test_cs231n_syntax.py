@@ -316,3 +316,19 @@ def test_an_elementwise_square_of_a_batch():
         r"\mathrm{dh} = \left(1 - \mathrm{hidden}\right)^{2} \circ \left(\mathrm{dscores} \cdot "
         r"\mathrm{W2}^{T}\right)",
     ) == ("holds", "fails")
+
+
+@pytest.mark.parametrize(
+    "aliases, problem",
+    [
+        ('[["f"]]', "each entry is [alias, glyph]"),
+        ('[["f", "logits"]]', "'logits' is no glyph"),
+        ('[["hidden", "scores"]]', "'hidden' is already a glyph"),
+    ],
+)
+def test_a_bad_alias_is_one_line_naming_it(aliases, problem):
+    from derive.errors import InputError
+
+    with pytest.raises(InputError, match="aliases") as err:
+        from_toml(f'extends = "cs231n"\naliases = {aliases}\n')
+    assert problem in str(err.value) and "\n" not in str(err.value)

@@ -37,7 +37,7 @@ HOLDOUT = Path(__file__).parent / "holdout"
 BOOKS = ("nielsen", "mitchell", "bishop", "rumelhart", "goodfellow", "cs231n")
 VERDICTS = ("holds", "fails", "definition", "approximation")
 
-FLOOR = 98
+FLOOR = 111
 """Items right on main when last measured; raise it when main does better (goal: 95 %)."""
 
 
