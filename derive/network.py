@@ -46,6 +46,11 @@ class Network:
             )
         if out.name == "softmax" and self.loss.name not in ("ce",):
             raise NetworkError("a softmax output goes with loss 'ce' only")
+        if out.name == "softmax" and self.widths[-1] == 1:
+            raise NetworkError(
+                "a softmax over one output is the constant 1 (its gradient is 0): give more "
+                "than one output, or use --output-activation sigmoid with --loss bce"
+            )
 
     @property
     def depth(self) -> int:

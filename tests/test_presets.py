@@ -488,19 +488,20 @@ def test_doc003_deep_prints_its_one_outputs_weights_as_a_vector(tmp_path):
     assert code == 0 and "holds" in out, out + err
 
 
-def test_doc003_one_softmax_output_has_no_index_left(tmp_path):
-    """Note 003's one output y: the softmax Jacobian's other output n' is that node too,
-    so the step reads ∂y/∂net = y (1 - y) (it printed y_{n'} (δ_{0 n'} - y))."""
-    options = ["--notation", "doc003", "--output-activation", "softmax", "--loss", "ce"]
-    options += ["--activation", "tanh", "--layers", "3,4,3,1"]
-    code, out, _ = run("latex", *options, "--steps")
-    assert "n'}" not in out and r"\delta_{0" not in out
-    line = r"\[ \frac{\partial y}{\partial \mathrm{net}} = y \left(1 - y\right) \]"
-    assert line in out.splitlines()
-    note = tmp_path / "note.tex"
-    note.write_text(line + "\n", encoding="utf-8")
-    code, out, err = run("check", "--file", str(note), *options)
-    assert code == 0 and "holds" in out, out + err
+@pytest.mark.parametrize("command", ["latex", "check", "codegen"])
+def test_a_softmax_over_one_output_is_refused(command):
+    """Note 003's one output y: softmax(net) is the constant 1 and its gradient 0, so every
+    printed step is degenerate (it printed ∂y/∂net = y (1 - y) and ΔW = α(d - d y) h_j,
+    which the checker failed): one line naming the problem and the choices, exit 2."""
+    options = ["--output-activation", "softmax", "--loss", "ce"]
+    if command != "codegen":
+        options += ["--notation", "doc003"]
+    else:
+        options += ["--layers", "3,4,1"]
+    argv = [command, *options] + (["x = x"] if command == "check" else [])
+    code, out, err = run(*argv)
+    assert code == 2 and out == "" and len(err.splitlines()) == 1, err
+    assert "softmax over one output" in err and "sigmoid" in err
 
 
 def test_mazur_writes_the_softmax_jacobian_out_node_by_node():
