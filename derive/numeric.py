@@ -40,6 +40,11 @@ def _activation_fn(act: Activation, derivative: bool):
     """f or f' of a row as a NumPy function, built once per row."""
     base = GENERIC if act.expr is None else act.expr
     expr = sp.diff(base, x) if derivative else base
+    return numpy_function(expr)
+
+
+def numpy_function(expr: sp.Expr):
+    """``expr`` (in x) as a NumPy function."""
     # numpy as a module, not "numpy": SymPy turns the string into `from numpy import *`,
     # which imports numpy.f2py (0.1-0.2 s of every `derive check`)
     return sp.lambdify(x, expr, modules=[{"erf": np.vectorize(math.erf)}, np])

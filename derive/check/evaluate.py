@@ -21,7 +21,7 @@ import sympy as sp
 
 from .. import symbols as S
 from ..functions import Activation, x
-from ..numeric import GENERIC
+from ..numeric import GENERIC, numpy_function
 
 
 class Partial(sp.Function):
@@ -80,9 +80,7 @@ def _activation(act: Activation, order: int):
     expr = sp.diff(base, x, order) if order else base
     # ReLU's f'' is a Dirac delta: 0 at every point but the kink, which has measure zero
     expr = expr.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.Integer(0))
-    # numpy as a module, not "numpy": SymPy turns the string into `from numpy import *`,
-    # which imports numpy.f2py (0.1-0.2 s of every `derive check`)
-    return sp.lambdify(x, expr, modules=[{"erf": np.vectorize(math.erf)}, np])
+    return numpy_function(expr)
 
 
 def _act(pt, layer: int, value: float, order: int = 0) -> float:
