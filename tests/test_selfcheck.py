@@ -74,15 +74,6 @@ NOT_YET: dict[str, list[tuple]] = {
             "derivation has to carry both",
         )
     ],
-    "doc003": [
-        (
-            lambda hidden, output, loss, depth, bias, fmt: (
-                depth == 2 and output == "sigmoid" and hidden != "sigmoid"
-            ),
-            "the activation header prints the output's derivative as {\\Phi_{2}}'_{k} = "
-            "y_k (1 - y_k): an index k on note 003's one output, which the checker cannot read",
-        )
-    ],
     # -- checkB's presets (checkB keeps these) -----------------------------------------
     "rumelhart": [
         (
