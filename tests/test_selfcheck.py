@@ -74,15 +74,6 @@ NOT_YET: dict[str, list[tuple]] = {
             "derivation has to carry both",
         )
     ],
-    # -- checkB's presets (checkB keeps these) -----------------------------------------
-    "rumelhart": [
-        (
-            lambda hidden, output, loss, depth, bias, fmt: output == "softmax",
-            "softmax: o_{pm} = e^{net_{pm}} / Σ e^{net_{pm'}} and the "
-            "softmax Jacobian are read for m on every layer (generic units), and fail on "
-            "the hidden ones; so does the hidden δ's one-term chain rule on the output layer",
-        )
-    ],
 }
 
 

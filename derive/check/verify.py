@@ -204,7 +204,7 @@ class Checker:
         )
 
     def check(self, rel: Relation) -> Verdict:
-        key = (rel.lhs.strip(), rel.op, rel.rhs.strip())
+        key = (rel.lhs.strip(), rel.op, rel.rhs.strip(), rel.condition)
         if key not in self._cache:
             self._cache[key] = self._check(rel)
         cached = self._cache[key]
@@ -290,13 +290,32 @@ class Checker:
         if labels:
             return self._every_layer(v, plhs, prhs, labels)
         generic = units.generic_letters((plhs, prhs), self.world)
+        allowed = {}
+        if rel.condition:  # k \in \text{outputs}: the units the relation is about
+            try:
+                allowed = units.condition_layers(rel.condition, self.world)
+            except ValueError as err:
+                v.how = f"cannot read the condition {rel.condition}: {err}"
+                return v
+            outside = units.excluded(allowed, generic, self.world)
+            if outside:
+                v.how = f"the condition {rel.condition} leaves out {outside}"
+                return v
         if generic:
-            return self._every_unit(v, plhs, prhs, generic)
+            v = self._every_unit(v, plhs, prhs, generic, allowed)
+            if allowed and v.status != "not checked":
+                v.how = f"{v.how}, for {rel.condition}".lstrip(", ")
+            return v
         return self._judge(v, plhs, prhs)
 
-    def _every_unit(self, v: Verdict, plhs, prhs, generic: list) -> Verdict:
-        """A relation about "any unit j" holds if it holds for every layer j can be on."""
-        every = units.assignments((plhs, prhs), self.world, generic)
+    def _every_unit(self, v: Verdict, plhs, prhs, generic: list, allowed=None) -> Verdict:
+        """A relation about "any unit j" holds if it holds for every layer j can be on
+        (and, where it states a condition such as ``k \\in \\text{outputs}``, the
+        condition allows)."""
+        every = units.assignments((plhs, prhs), self.world, generic, allowed)
+        if not every and allowed:
+            v.how = "no layer of the network fits the relation and its condition"
+            return v
         if not every:
             return self._judge(v, plhs, prhs)  # no layer fits: the usual reason says why
         verdicts = []
