@@ -602,6 +602,21 @@ class Checker:
         except (NotDefined, TypeError, KeyError, IndexError, ValueError):  # Overflow too
             return False
 
+    def _inverted_condition(self, plhs, prhs, lv, envs) -> str:
+        """A condition the wrong way round: ``\\mathbb{1}(h_j < 0)`` (or a case) where the
+        relation holds with ``h_j \\ge 0``: ReLU's mask inverted."""
+        for piecewise in sorted(prhs.atoms(sp.Piecewise), key=str):
+            for cond, _ in ((c, e) for e, c in piecewise.args):
+                if not isinstance(cond, sp.core.relational.Relational):
+                    continue
+                flipped = prhs.xreplace({cond: cond.negated})
+                if flipped != prhs and self._holds_with(plhs, flipped, lv, envs):
+                    return (
+                        f"the condition {_tex_relation(cond)} is the wrong way round: the "
+                        f"relation holds with {_tex_relation(cond.negated)}"
+                    )
+        return ""
+
     def _transposed(self, plhs, prhs, lv, envs) -> str:
         """A weight written w_{kj} for w_{jk}, or two index letters swapped on the right."""
         for item in sorted(prhs.atoms(sp.Indexed), key=str):
@@ -640,6 +655,9 @@ class Checker:
         term = self._one_term(plhs, rhs, envs, rv)
         if term:
             return term
+        inverted = self._inverted_condition(plhs, prhs, lv, envs)
+        if inverted:
+            return inverted
         if free_l != free_r:
             extra = ", ".join(sorted(map(str, (free_r - free_l) | (free_l - free_r))))
             wrong_sum = _wrong_sum(prhs) or _wrong_sum(plhs)
@@ -662,6 +680,17 @@ class Checker:
             ratio = lv[nonzero] / rv[nonzero]
             if np.allclose(ratio, ratio[0], rtol=1e-7):
                 r = ratio[0]
+                if not np.allclose(lv[~nonzero], 0, atol=1e-12):  # right 0, left not
+                    if np.isclose(r, 0):
+                        return (
+                            "the two sides are never both nonzero: where the right side "
+                            "is not 0 the left side is, and the other way round (a "
+                            "condition that picks the wrong points?)"
+                        )
+                    return (
+                        "the right side is 0 at points where the left side is not (a "
+                        "condition that picks too few points?)"
+                    )
                 if np.isclose(r, 0):
                     return (
                         "the left side is 0 here: it does not depend on what it is "
@@ -905,6 +934,12 @@ def _matrix_identity(v: Verdict, lhs: sp.MatrixBase, rhs: sp.MatrixBase) -> Verd
             return v
     v.status, v.how = "holds", "symbolically, entry by entry"
     return v
+
+
+def _tex_relation(rel) -> str:
+    """``h_{j} < 0`` as a person writes it."""
+    ops = {"<": "<", ">": ">", "<=": r"\le", ">=": r"\ge", "==": "=", "!=": r"\ne"}
+    return f"{_tex(rel.lhs)} {ops.get(rel.rel_op, rel.rel_op)} {_tex(rel.rhs)}"
 
 
 def _tex(item: sp.Indexed) -> str:
