@@ -20,7 +20,7 @@ from itertools import count
 import sympy as sp
 
 from .. import symbols as S
-from ..calculus import contract
+from ..calculus import contract, derivative
 from ..functions import Loss
 from ..model.quantities import Kind
 from ..network import Network
@@ -833,7 +833,7 @@ class World:
             # unrolling a deep network for SymPy takes seconds per derivative;
             # forward-mode differentiation at each point takes one forward pass
             return Partial(a, b)
-        return self.reroll(S.name_fprimes(contract(sp.diff(self.unroll(a, b), b))))
+        return self.reroll(S.name_fprimes(contract(derivative(self.unroll(a, b), b))))
 
     def _batch_partial(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
         """∂E/∂b where E is the batch mean: an example's own value (O, net) moves only its
@@ -847,7 +847,7 @@ class World:
         data = self.partial(self.example_loss(), b)
         if S.kind_of(b.base) in ("W", "b"):
             data = OverBatch(data)
-        return data / BATCH_SIZE + (contract(sp.diff(rest, b)) if rest != 0 else 0)
+        return data / BATCH_SIZE + (contract(derivative(rest, b)) if rest != 0 else 0)
 
     def reroll(self, expr: sp.Expr) -> sp.Expr:
         """Undo :meth:`unroll` where it survived differentiation: a weighted sum

@@ -89,10 +89,30 @@ def _names(report: Report, item, wanted: tuple[str, ...]) -> dict[str, str]:
     }
     if report.notation.layers == "numbered":  # a worked example names node 1
         exprs = {key: e if key == "k" else e.xreplace({j: 0, k: 0}) for key, e in exprs.items()}
+    if isinstance(item, Step):
+        exprs |= _step_names(item)
     names = {key: p.doprint(expr) for key, expr in exprs.items() if key in wanted}
     if "E_k" in wanted:
         names["E_k"] = p._vector(S.e(L)[k])
     return names
+
+
+def _step_names(step: Step) -> dict[str, sp.Expr]:
+    """What a step that sums the chain rule names, read from the step itself: the
+    quantity its left side differentiates by ({O_j}: O_j, or net_k under a softmax,
+    which couples the outputs) and the dummy of the sum on its right ({k})."""
+    names = {}
+    wrt = [v for e in sp.Add.make_args(-step.lhs) for v in _variables(e)]
+    if len(wrt) == 1:
+        names["O_j"] = wrt[0]
+    sums = [e for r in step.rhs if isinstance(r, sp.Basic) for e in r.find(sp.Sum)]
+    if sums:
+        names["k"] = sums[0].limits[0][0]
+    return names
+
+
+def _variables(expr: sp.Expr) -> list[sp.Expr]:
+    return [v for d in expr.find(sp.Derivative) for v in d.variables]
 
 
 _PLAIN = (
