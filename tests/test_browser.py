@@ -63,6 +63,16 @@ const pre = document.createElement("pre");
 pre.id = "derive-sizes";
 pre.textContent = JSON.stringify(out);
 document.body.appendChild(pre);
+const inline = [];
+for (const m of document.querySelectorAll("p.caption math")) {  // a caption's symbols
+  const box = m.getBoundingClientRect();
+  inline.push({display: getComputedStyle(m).display, height: box.height,
+               line: parseFloat(getComputedStyle(m.parentElement).lineHeight)});
+}
+const pre2 = document.createElement("pre");
+pre2.id = "derive-inline";
+pre2.textContent = JSON.stringify(inline);
+document.body.appendChild(pre2);
 </script>"""
 
 
@@ -93,8 +103,7 @@ def test_mathml_renders_with_size(tmp_path, report, lang):
     match = re.search(r'<pre id="derive-sizes">(.*?)</pre>', result.stdout)
     assert match, result.stderr[-2000:]
     sizes = json.loads(match.group(1))
-    picture = page[page.index("<svg") : page.index("</svg>")] if "<svg" in page else ""
-    assert len(sizes) == page.count("<math ") - picture.count("<math")
+    assert len(sizes) == page.count('<div class="eq">')
     for size in sizes:
         assert size["display"] == "block math"  # laid out as MathML, not as unknown tags
         assert size["width"] > 10 and size["height"] > 10
@@ -104,6 +113,11 @@ def test_mathml_renders_with_size(tmp_path, report, lang):
     assert any(s["rows"] >= 3 for s in sizes)  # chains a = b = c on rows
     chains = [s for s in sizes if s["rows"] >= 3]
     assert all(s["height"] > 60 for s in chains)
+    inline = json.loads(re.search(r'<pre id="derive-inline">(.*?)</pre>', result.stdout).group(1))
+    assert inline  # "E depends on O_j through every output k": symbols set as math
+    for size in inline:
+        assert size["display"] in ("math", "inline math")  # laid out as MathML, inline
+        assert 5 < size["height"] <= size["line"]  # in the line of text, not a display
 
 
 def test_screenshot_is_not_blank(tmp_path, report):

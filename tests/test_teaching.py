@@ -87,9 +87,12 @@ def test_html_page_is_self_contained(report):
     body = parse_page(text)  # well-formed: the MathML is XML
     pictures = [m for f in body.iter("figure") for m in f.iter(f"{MATHML}math")]
     maths = [m for m in body.iter(f"{MATHML}math") if m not in pictures]
-    assert len(maths) == len(equations(report))
+    blocks = [m for m in maths if m.get("display") == "block"]
+    assert len(blocks) == len(equations(report))
     assert pictures  # the network, labelled in MathML
-    assert all(m.get("display") == "block" for m in maths)
+    captions = [m for p in body.iter("p") if p.get("class") == "caption" for m in p]
+    assert all(m.get("display") == "inline" for m in captions)  # a caption's symbols
+    assert len(blocks) + len(captions) == len(maths)
     for term in ZH_TERMS:
         assert term in text, term
 
@@ -115,6 +118,64 @@ def test_html_english_captions(report):
     for term in EN_TERMS:
         assert term.lower() in text.lower(), term
     assert '<ol class="steps">' in text
+
+
+def _captions(*options: str) -> list[ET.Element]:
+    code, out, err = run("latex", "--steps", "--format", "html", *options)
+    assert code == 0, err
+    return [p for p in parse_page(out).iter("p") if p.get("class") == "caption"]
+
+
+def _words(p: ET.Element) -> str:
+    """A paragraph's text outside its <math> elements."""
+    return (p.text or "") + "".join(child.tail or "" for child in p)
+
+
+def _math_text(m: ET.Element) -> str:
+    return "".join(m.itertext())
+
+
+@pytest.mark.parametrize(
+    "options, symbols",
+    [
+        ((), ("E", "Oj", "k")),  # E depends on O_j through every output k
+        (
+            ("--notation", "rumelhart", "--output-activation", "softmax", "--loss", "ce"),
+            ("Ep", "netpk", "m", "tpk", "tpk−opk"),  # ... (sum of t_pk = 1) this is t_pk - o_pk
+        ),
+        (("--notation", "nielsen", "--layers", "3,4,4,2"), ("C", "aj3", "k")),
+    ],
+)
+def test_html_captions_set_their_symbols_as_math(options, symbols):
+    """A caption's symbols are inline MathML, as the PDF sets them in $…$: never the
+    raw ``O_j``, ``net_pk``, ``a^3_j`` of plain text beside typeset equations."""
+    captions = _captions(*options)
+    named = {_math_text(m) for p in captions for m in p if m.tag == f"{MATHML}math"}
+    assert set(symbols) <= named, named
+    for p in captions:
+        assert not re.search(r"[_^]", _words(p)), _words(p)
+        assert all(m.get("display") == "inline" for m in p)
+
+
+def test_html_sum_in_parentheses_keeps_its_limits_below():
+    """``\\left(-\\sum_{n} …\\right)`` (ce's expanded loss): the sum's index goes below it,
+    as TeX and the same sum outside parentheses set it, and the minus is a sign."""
+    code, out, err = run(
+        "latex", "--steps", "--format", "html", "--output-activation", "softmax", "--loss", "ce"
+    )
+    assert code == 0, err
+    maths = [m for m in parse_page(out).iter(f"{MATHML}math") if m.get("display") == "block"]
+    sums = [n for m in maths for n in m.iter() if n.tag.endswith(("msub", "munder"))]
+    sums = [n for n in sums if len(n) and (n[0].text or "").strip() == "\u2211"]
+    assert sums and all(n.tag == f"{MATHML}munder" for n in sums)
+    signs = [
+        b
+        for m in maths
+        for row in m.iter()
+        for a, b in zip(row, row[1:])
+        if a.get("fence") == "true" and a.get("form") == "prefix" and b.text == "\u2212"
+    ]
+    assert signs and all(b.get("form") == "prefix" for b in signs)
 
 
 def test_html_text_escapes_and_relation_approx():

@@ -3,11 +3,13 @@
 Each equation's LaTeX comes from :func:`~derive.printing.report_latex.equation_latex`
 (the same string the LaTeX output prints) and is converted by latex2mathml into a
 MathML element tree; browsers render MathML natively, so the page needs no
-script, font or network.  Two adjustments work on that tree, never on the
+script, font or network.  A few adjustments work on that tree, never on the
 LaTeX, and change layout only:
 
 - ``\\mathrm{net}`` arrives as three upright one-letter identifiers; a run of
   them becomes one identifier ``<mi>net</mi>``, the way MathML writes a name;
+- a sum inside ``\\left( \\right)`` keeps its limits below it, and a minus right after
+  a relation or an opening parenthesis is a sign;
 - a chain ``lhs = a = b = c`` becomes a table with one relation a row, left
   side right-aligned, as the notes break long derivations with ``\\\\``.
 
@@ -118,9 +120,27 @@ def _tight_fences(node: ET.Element) -> None:
                 fence.set("stretchy", "false")
 
 
+LARGE_OPERATORS = ("\u2211", "\u220f")
+"""∑ and ∏, whose limits go below them in display math."""
+
+
+def _limits_below(node: ET.Element) -> None:
+    """``<msub><mo>∑</mo>…`` -> ``<munder>``: latex2mathml sets a sum inside
+    ``\\left( \\right)`` with its index at the side, where TeX's display style (and the
+    same sum outside the parentheses) puts it below."""
+    for child in node.iter():
+        if (
+            _local(child.tag) == "msub"
+            and len(child) == 2
+            and _local(child[0].tag) == "mo"
+            and (child[0].text or "").strip() in LARGE_OPERATORS
+        ):
+            child.tag = "munder"
+
+
 def _unary_signs(node: ET.Element) -> None:
-    """A minus right after a relation is a sign, as TeX sets it (``= -\\delta``), not a
-    binary operator with space on both sides."""
+    """A minus right after a relation or an opening parenthesis is a sign, as TeX sets it
+    (``= -\\delta``, ``\\left(-\\sum``), not a binary operator with space on both sides."""
     previous = None
     for child in node:
         _unary_signs(child)
@@ -129,7 +149,7 @@ def _unary_signs(node: ET.Element) -> None:
             and child.text in ("\u2212", "+")
             and previous is not None
             and _local(previous.tag) == "mo"
-            and previous.get("fence") != "true"
+            and (previous.get("fence") != "true" or previous.get("form") == "prefix")
         ):
             child.set("form", "prefix")
         previous = child
@@ -169,15 +189,22 @@ def _as_rows(math: ET.Element, relation: str, count: int) -> None:
         _sub(right, "mrow").extend(part)
 
 
-def mathml(report: Report, item: Equation | Step) -> str:
-    """One equation as a ``<math display="block">`` element (serialized)."""
-    convert_to_element = _converter()
-    math = convert_to_element(equation_latex(report, item), display="block")
+def _element(latex: str, display: str) -> ET.Element:
+    """LaTeX as a ``<math>`` element, with the layout adjustments above."""
+    math = _converter()(latex, display=display)
     _unescape(math)
     _merge_upright_names(math)
     _primes_on_baseline(math)
+    if display == "block":
+        _limits_below(math)
     _tight_fences(math)
     _unary_signs(math)
+    return math
+
+
+def mathml(report: Report, item: Equation | Step) -> str:
+    """One equation as a ``<math display="block">`` element (serialized)."""
+    math = _element(equation_latex(report, item), "block")
     inner = getattr(item, "equation", item)  # a Batch prints its equation
     rel = RELATIONS.get(getattr(inner, "rel", "="), None)
     if rel is not None and len(inner.rhs) >= 2:
@@ -200,16 +227,36 @@ def _items(report: Report, lang: str) -> list[dict]:
         elif isinstance(block, Prose):
             sections[-1]["entries"].append({"prose": say(block.key, lang)})
         else:
-            text = caption(report, block, lang)
             sections[-1]["entries"].append(
                 {
-                    "caption": text[:1].upper() + text[1:] if text else "",
+                    "caption": caption_html(report, block, lang),
                     "kind": getattr(block, "kind", "step"),
                     "math": mathml(report, block),
                     "latex": equation_latex(report, block),
                 }
             )
     return [s for s in sections if s["heading"] or s["entries"]]
+
+
+def caption_html(report: Report, item, lang: str) -> str:
+    """The caption as HTML: its words escaped, each symbol it names (``O_j``, ``net_k``)
+    an inline ``<math>`` printed from the symbol's LaTeX, as the equation below sets it."""
+    symbols: list[str] = []
+
+    def mark(latex: str) -> str:
+        symbols.append(latex)
+        return f"\x00{len(symbols) - 1}\x00"
+
+    text = caption(report, item, lang, symbol=mark)
+    if not text:
+        return ""
+    text = html.escape(text[:1].upper() + text[1:], quote=False)
+    for n, latex in enumerate(symbols):
+        math = ET.tostring(
+            _element(latex, "inline"), encoding="unicode", short_empty_elements=False
+        )
+        text = text.replace(f"\x00{n}\x00", math)
+    return text
 
 
 def summary(report: Report, lang: str) -> str:
