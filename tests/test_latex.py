@@ -168,3 +168,26 @@ def test_document_draws_the_network_in_its_notation():
     names = [name for _, _, name in units]
     assert names[0] == "x_{1}" and names[7] == "a^{2}_{12}" and names[-1] == "a^{L}_{2}"
     assert r"\vdots" in picture and out.index(r"\begin{tikzpicture}") < out.index(r"\subsection")
+
+
+@pytest.mark.parametrize(
+    "lang, stop, summary", [("zh", "。", "记号：doc003，"), ("en", ".", "notation doc003, ")]
+)
+def test_document_prose_ends_sentences_in_its_language(lang, stop, summary):
+    """A Chinese caption ends with 。 (``定义误差项（局部梯度）.`` read as a typo), and the
+    summary line is the one the Markdown and HTML print, with its own punctuation."""
+    code, out, err = run("latex", "--document", "--steps", "--notation", "doc003", "--lang", lang)
+    assert code == 0, err
+    body = out[out.index(r"\end{tikzpicture}") :]
+    prose = [
+        line
+        for line in body.splitlines()
+        if line and not line.startswith(("\\", "%", "<"))  # captions: not math, not markup
+    ]
+    assert len(prose) >= 15, prose
+    assert all(line.endswith(stop) for line in prose), [p for p in prose if not p.endswith(stop)]
+    lines = out.splitlines()
+    after_title = lines[
+        next(n for n, line in enumerate(lines) if line.startswith(r"\section*")) + 1
+    ]
+    assert after_title.startswith(summary) and after_title.endswith(stop)

@@ -217,30 +217,26 @@ def document(report: Report, lang: str = "en") -> str:
 
             text = caption(report, item, lang, symbol=math)
             if text:
-                text = _tex_escape(text[:1].upper() + text[1:]) + "."
+                text = _tex_escape(text[:1].upper() + text[1:]) + _STOP[lang]
                 for n, latex in enumerate(symbols):  # symbols set as math, never escaped
                     text = text.replace(f"\x00{n}\x00", f"${latex}$")
                 body.append(("text", text))
             body.append(("math", equation_latex(report, item)))
-    d = report.derivation.network
-    activations = "/".join(dict.fromkeys(a.name for a in d.activations))
-    summary = ", ".join(
-        [
-            f"{say('notation_is', lang)} {report.notation.name}",
-            f"{say('activation_is', lang)} {activations}",
-            f"{say('loss_is', lang)} {d.loss.name}",
-        ]
-    )
     from ..teach.picture import report_tikz
+    from .html import summary
 
     return render_template(
         "latex/document.tex.j2",
         lang=lang,
         picture=report_tikz(report),
         body=body,
-        summary=_tex_escape(summary),
-        title=_tex_escape("Backpropagation" if lang == "en" else "反向传播推导"),
+        summary=_tex_escape(summary(report, lang)) + _STOP[lang],
+        title=_tex_escape(say("title", lang)),
     )
+
+
+_STOP = {"en": ".", "zh": "。"}
+"""The full stop after a caption: a Chinese sentence ends with the ideographic one."""
 
 
 def notebook_latex(report: Report, lang: str = "en") -> str:
