@@ -41,7 +41,9 @@ def equation_latex(report: Report, item: Equation | Step, align: bool = False) -
 def caption(report: Report, item, lang: str, symbol=None) -> str | None:
     """The sentence above an equation; ``symbol`` writes each symbol it names from
     the symbol's LaTeX (plain text by default: ``O_j``)."""
-    if isinstance(item, Batch):
+    if isinstance(item, Batch) and isinstance(item.equation, Step):
+        item = item.equation  # a step in the text's row layout: the step's own caption
+    elif isinstance(item, Batch):
         return None if report.notation.conventions.layout == "row" else say("batch", lang)
     key = item.rule if isinstance(item, Step) else getattr(item, "note", "")
     if not key:
