@@ -347,3 +347,22 @@ def test_a_derivative_of_the_whole_objective_splits_its_decay_term():
         return checker.check(Relation(1, lhs, "=", rhs, "")).status
 
     assert (status(r"\frac{1}{N}"), status("")) == ("holds", "fails")
+
+
+@pytest.mark.parametrize(
+    "notation, said",
+    [
+        ("cs231n", "this is 1/N (probs_k - y_k)"),  # dscores = +∂L/∂scores, with its 1/N
+        ("nielsen", "this is a^L_j - y_j"),  # δ = +∂C/∂z
+        ("doc004", "this is d_k - O_k"),  # δ = -∂E/∂net
+    ],
+)
+def test_the_one_hot_caption_says_the_printed_error_term(notation, said):
+    """Softmax + ce: the caption above δ says what δ is with one-hot targets, in the
+    notation's sign of δ and with the batch mean's 1/N (it said y_k - probs_k)."""
+    code, out, err = run_cli(
+        "latex", "--notation", notation, "--output-activation", "softmax", "--loss", "ce"
+    )
+    assert code == 0, err
+    (line,) = [ln for ln in out.splitlines() if "one-hot targets" in ln]
+    assert line.endswith(said), line

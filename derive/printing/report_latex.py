@@ -70,10 +70,30 @@ def _names(report: Report, item, wanted: tuple[str, ...]) -> dict[str, str]:
     }
     if report.notation.layers == "numbered":  # a worked example names node 1
         exprs = {key: e if key == "k" else e.xreplace({j: 0, k: 0}) for key, e in exprs.items()}
+    if "one_hot" in wanted:
+        exprs["one_hot"] = _one_hot(report)
     names = {key: p.doprint(expr) for key, expr in exprs.items() if key in wanted}
     if "E_k" in wanted:
         names["E_k"] = p._vector(S.e(L)[k])
     return names
+
+
+def _one_hot(report: Report):
+    """The output layer's δ where the targets sum to 1 (one-hot), in the notation's sign
+    of δ: ``d_k - O_k`` (δ = -∂E/∂net), ``(1/N)(probs_k - y_k)`` in CS231n's."""
+    import sympy as sp
+
+    value = report.derivation.delta(report.derivation.depth).value
+    value = value.replace(
+        lambda e: isinstance(e, sp.Sum) and getattr(e.function, "base", None) == S.d,
+        lambda e: sp.Integer(1),
+    )
+    if report.notation.conventions.delta_sign == -1:
+        return value
+    factors = sp.Mul.make_args(value)
+    if sum(isinstance(f, sp.Add) for f in factors) == 1:  # -(d - O)/N: (O - d)/N
+        return sp.Mul(*[sp.expand(-f) if isinstance(f, sp.Add) else f for f in factors])
+    return -value
 
 
 _PLAIN = (
@@ -94,6 +114,7 @@ _PLAIN = (
 
 def plain(latex: str) -> str:
     """A symbol's LaTeX as plain prose text (``O_{j}`` -> ``O_j``, ``\\delta`` -> ``δ``)."""
+    latex = re.sub(r"\\frac\{(\w+)\}\{(\w+)\} ?", r"\1/\2 ", latex)  # 1/N (p - y)
     for a, b in _PLAIN:
         latex = latex.replace(a, b)
     return latex
