@@ -103,24 +103,39 @@ def check_in_process(text: str) -> tuple[int, float, float]:
     return len(rels), time.perf_counter() - start, time.process_time() - cpu
 
 
-def relations_to_time() -> list[tuple[str, str, object]]:
-    """(origin, notation, relation): the notes', the README's, the tool's own output."""
+def relations_to_time() -> list[tuple[str, str, tuple, object]]:
+    """(origin, notation, network options, relation): the notes', the README's, the
+    tool's own output (each checked against the network it was printed for)."""
     from derive.check.extract import Relation, find_formulas, split_relations
 
     out = []
     for label, notation, path in notes():
         for f in find_formulas(path.read_text(encoding="utf-8")):
-            out += [(label, notation, r) for r in split_relations(f)]
+            out += [(label, notation, (), r) for r in split_relations(f)]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for line in readme.splitlines():
         if line.startswith("python -m derive check '") and line.endswith("'"):
             text = line.split(" '", 1)[1][:-1].replace("'\"'\"'", "'")
-            out += [("README", "doc004", r) for r in split_relations(text)]
+            out += [("README", "doc004", (), r) for r in split_relations(text)]
     for notation, extra in [
         ("doc004", []),
         ("rashid", []),
         ("doc003", []),
         ("doc004", ["--layers", "3,4,4,4,2", "--bias"]),
+        # beyond the notes' defaults: a softmax output with biases (the costliest unrolled
+        # loss at 2 layers), deep, and another book's conventions
+        (
+            "doc004",
+            ["--activation", "tanh", "--output-activation", "softmax", "--loss", "ce", "--bias"],
+        ),
+        (
+            "doc004",
+            ["--activation", "tanh,relu,sigmoid,softmax", "--loss", "ce", "--layers", "5,4,3,6,2"],
+        ),
+        (
+            "nielsen",
+            ["--activation", "relu", "--output-activation", "sigmoid", "--loss", "bce", "--bias"],
+        ),
     ]:
         printed = subprocess.run(
             [sys.executable, "-m", "derive", "latex", "--notation", notation, "--steps", *extra],
@@ -130,14 +145,32 @@ def relations_to_time() -> list[tuple[str, str, object]]:
         ).stdout
         label = f"latex {notation} {' '.join(extra)}".strip()
         for f in find_formulas(printed, markdown=False):
-            out += [(label, notation, r) for r in split_relations(f)]
+            out += [(label, notation, tuple(extra), r) for r in split_relations(f)]
     general = [
         (r"\delta^{(l)}_j", r"f'(net^{(l)}_j) \sum_k \delta^{(l+1)}_k W^{(l+1)}_{jk}"),
         (r"\frac{\partial E}{\partial W^{(l)}_{ij}}", r"-O^{(l)}_i \delta^{(l)}_j"),
         (r"\frac{\partial E}{\partial b^{(l)}_j}", r"\delta^{(l)}_j"),
     ]
-    out += [("general layer", "doc004", Relation(1, a, "=", b, "")) for a, b in general]
+    out += [("general layer", "doc004", (), Relation(1, a, "=", b, "")) for a, b in general]
     return out
+
+
+def _network(notation: str, extra: tuple):
+    """The network ``derive latex --notation NOTATION *extra`` printed."""
+    from derive.notation import PRESETS, network_for
+
+    rest = [a for a in extra if a != "--bias"]
+    opts = dict(zip(rest[::2], rest[1::2]))
+    act = opts.get("--activation")
+    if "--output-activation" in opts:
+        act = f"{act},{opts['--output-activation']}"
+    return network_for(
+        PRESETS[notation],
+        activation=act,
+        loss=opts.get("--loss"),
+        layers=opts.get("--layers"),
+        bias=True if "--bias" in extra else None,
+    )
 
 
 def slowest_relations(top: int = 5) -> None:
@@ -145,13 +178,14 @@ def slowest_relations(top: int = 5) -> None:
 
     checkers: dict = {}
     times = []
-    for origin, notation, rel in relations_to_time():
-        if notation not in checkers:
-            checkers[notation] = Checker(notation)
+    for origin, notation, extra, rel in relations_to_time():
+        key = (notation, extra)
+        if key not in checkers:
+            checkers[key] = Checker(notation, network=_network(notation, extra))
         start = time.perf_counter()
         v = Checker(notation).check(rel) if origin.startswith("general") else None
         if v is None:
-            v = checkers[notation].check(rel)
+            v = checkers[key].check(rel)
         times.append((time.perf_counter() - start, origin, v.status, f"{rel.lhs} = {rel.rhs}"))
     times.sort(reverse=True)
     print(f"{len(times)} relations timed one by one; the slowest:")

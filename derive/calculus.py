@@ -9,6 +9,9 @@ collapses to its one surviving term, which :func:`contract` takes directly.
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 import sympy as sp
 
 
@@ -48,6 +51,58 @@ def contract(expr: sp.Expr) -> sp.Expr:
 def diff(expr: sp.Expr, wrt: sp.Expr) -> sp.Expr:
     """``∂expr/∂wrt`` with the Kronecker deltas contracted."""
     return contract(sp.diff(expr, wrt))
+
+
+def derivative(expr: sp.Expr, wrt: sp.Expr) -> sp.Expr:
+    """``sympy.diff(expr, wrt)``, the same expression, built without SymPy's dispatch.
+
+    ``Derivative.__new__`` asks ``is_zero`` of every intermediate result, and for a
+    network's loss written out through its layers (sums of sums of ``Indexed``) those
+    assumption queries were most of the time ``derive check`` spent differentiating.
+    Here the rules SymPy applies to the nodes such a loss is made of (sums, products,
+    powers, functions of one argument) are applied directly, with the same
+    constructors, so the result is SymPy's own; any other node goes to ``sympy.diff``.
+    """
+    if expr == wrt:
+        return sp.S.One
+    if not _depends(expr, wrt):
+        return sp.S.Zero
+    if (
+        isinstance(expr, sp.Indexed)
+        and isinstance(wrt, sp.Indexed)
+        and len(expr.indices) == len(wrt.indices)
+    ):
+        return sp.Mul(*[sp.KroneckerDelta(a, b) for a, b in zip(expr.indices, wrt.indices)])
+    if isinstance(expr, sp.Add):
+        return sp.Add(*[derivative(a, wrt) for a in expr.args])
+    if isinstance(expr, sp.Mul):
+        # pairwise products, left to right, as SymPy's Mul._eval_derivative builds them:
+        # a binary product distributes a number over a sum (-1 * (d - 1) is 1 - d)
+        args = list(expr.args)
+        terms = []
+        for n, a in enumerate(args):
+            d = derivative(a, wrt)
+            if d != 0:
+                terms.append(reduce(operator.mul, args[:n] + [d] + args[n + 1 :], sp.S.One))
+        return sp.Add.fromiter(terms)
+    if isinstance(expr, sp.Pow) and not expr.exp.has(wrt):
+        return expr * (derivative(expr.base, wrt) * expr.exp / expr.base)
+    if isinstance(expr, sp.Sum) and not any(
+        bound.has(wrt) for limit in expr.limits for bound in limit[1:]
+    ):
+        *inner, last = expr.limits  # as Sum._eval_derivative: the last limit outside
+        body = sp.Sum(expr.function, *inner) if inner else expr.function
+        return sp.Sum(derivative(body, wrt), last)
+    if isinstance(expr, sp.Function) and len(expr.args) == 1:
+        return expr.fdiff(1) * derivative(expr.args[0], wrt)
+    return sp.diff(expr, wrt)
+
+
+def _depends(expr: sp.Expr, wrt: sp.Expr) -> bool:
+    """Whether ``expr`` may vary with ``wrt``: for ``W[j, k]``, any entry of ``W``."""
+    if isinstance(wrt, sp.Indexed):
+        return any(e.base == wrt.base for e in expr.atoms(sp.Indexed))
+    return expr.has(wrt)
 
 
 def pull_out(summed: sp.Sum) -> sp.Expr:

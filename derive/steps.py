@@ -58,7 +58,12 @@ def _one_output(steps: list[Step], d: Derivation) -> tuple[Step, ...]:
             )
         return one_output(item, d.network) if isinstance(item, sp.Basic) else item
 
-    return tuple(Step(sc(s.lhs), tuple(sc(r) for r in s.rhs), s.rule) for s in steps)
+    def rule(step: Step) -> str:  # one output: the sum over outputs has one term
+        return "through_one_output" if step.rule == "sum_over_outputs" else step.rule
+
+    # with one output there are no other outputs' terms to drop
+    kept = [s for s in steps if s.rule != "drop_independent"]
+    return tuple(Step(sc(s.lhs), tuple(sc(r) for r in s.rhs), rule(s)) for s in kept)
 
 
 def _plus_decay(d: Derivation, form, weight: sp.Expr):
@@ -149,7 +154,7 @@ def _results(d: Derivation, L: int, scale: sp.Expr) -> list[Step]:
     delta = d.delta(L)
     dE = _D(S.E, S.W(L)[S.index(L - 1), S.index(L)])
     steps = [Step(delta.lhs, delta.rhs, "define_delta")]
-    steps.append(Step(dE, d.gradient(S.W(L)).rhs, "define_delta"))
+    steps.append(Step(dE, d.gradient(S.W(L)).rhs, "gradient_by_delta"))
     upd = d.update(S.W(L))
     steps.append(Step(upd.lhs, _scaled((-S.eta * dE,) + upd.rhs, scale), "update_rule"))
     if not d.network.scalar_output:

@@ -125,6 +125,14 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "{E} depends on {O_j} through every output {k}: sum the chain rule over {k}",
         "zh": "{E} 通过每个输出节点 {k} 依赖于 {O_j}：对 {k} 求和应用链式法则",
     },
+    "through_one_output": {
+        "en": "{E} depends on {O_j} through the one output: one term of the chain rule",
+        "zh": "{E} 只通过唯一的输出依赖于 {O_j}：链式法则只有一项",
+    },
+    "gradient_by_delta": {
+        "en": "write the gradient with the error term",
+        "zh": "用误差项写出梯度",
+    },
     "output_form": {
         "en": "write the activation's derivative in terms of the node's output",
         "zh": "把激活函数的导数写成节点输出的函数",

@@ -11,6 +11,7 @@ results, so a check is an independent computation.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from itertools import count
 import sympy as sp
 
 from .. import symbols as S
-from ..calculus import contract
+from ..calculus import contract, derivative
 from ..functions import Loss
 from ..model.quantities import Kind
 from ..network import Network
@@ -415,16 +416,14 @@ class World:
             return S.b(self.layer_of_letter(indices[0]))[indices[0]]
         if name in ("w", "v", "W") or name.startswith("W^(") or name in self.weight_names:
             return self._weight(name, indices)
-        raise NotDefined(
-            f"{name}_{{{','.join(map(str, indices))}}} is not defined in notation {n.name}"
-        )
+        raise self.undefined(f"{name}_{{{','.join(map(str, indices))}}}", name)
 
     def _labelled_prime(self, name: str, indices: tuple) -> sp.Expr:
         r"""``{\Phi^{(3)}}'_l``: layer 3's f' at node l; ``{\Phi^{(4)}}'`` at the one output."""
         glyph, label = name.split("^(", 1)
         layer = self.label_layer(label.rstrip(")"))
         if self.notation.prime != "subscript" or not glyph.endswith("'") or layer is None:
-            raise NotDefined(f"{name} is not defined in notation {self.notation.name}")
+            raise self.undefined(name, glyph)
         if not 1 <= layer <= self.network.depth or len(indices) > 1:
             raise NotDefined(f"{name} names no layer of this network")
         if not indices:
@@ -456,7 +455,7 @@ class World:
             if not self.network.bias:
                 raise NotDefined("this network has no biases (give --bias)")
             return S.b(layer)[idx]
-        raise NotDefined(f"{name} is not defined in notation {self.notation.name}")
+        raise self.undefined(name, kind)
 
     def symbol(self, sym: sp.Symbol) -> sp.Expr:
         name = sym.name
@@ -496,7 +495,7 @@ class World:
             return sp.Symbol(name, real=True)  # the x of f(x) = 1/(1 + e^{-x})
         if name == "pi":
             return sp.pi  # GELU's derivative: e^{-x^2/2} / sqrt(2 pi)
-        raise NotDefined(f"symbol {name} is not defined in notation {n.name}")
+        raise self.undefined(f"symbol {name}", name)
 
     def activation_layer(self, name: str, arg: sp.Expr) -> int:
         """The layer whose activation ``name`` is: the one its own label names
@@ -813,6 +812,21 @@ class World:
         finally:
             self.numbers_only = old
 
+    def undefined(self, shown: str, name: str) -> NotDefined:
+        """The error for a symbol the notation lacks: its own symbols, and the nearest."""
+        n = self.notation
+        glyphs = sorted(n.glyphs(), key=lambda g: (g.lstrip("\\").lower(), g))
+        bare_glyph = {_strip_braces(g).lstrip("\\"): g for g in glyphs}
+        wanted = _strip_braces(name).lstrip("\\")
+        if wanted in bare_glyph and shown.startswith("symbol "):
+            return NotDefined(f"{shown} without an index is not defined in notation {n.name}")
+        near = [g for g in bare_glyph if g.lower() == wanted.lower() and g != wanted]
+        near = near or difflib.get_close_matches(wanted, bare_glyph, n=2)
+        hint = f"; did you mean {' or '.join(bare_glyph[g] for g in near)}?" if near else ""
+        return NotDefined(
+            f"{shown} is not defined in notation {n.name} (its symbols: {', '.join(glyphs)}{hint})"
+        )
+
     def partial(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
         """∂a/∂b, computed from the network's definitions (memoised)."""
         key = (a, b, self.numbers_only)
@@ -837,7 +851,7 @@ class World:
             # unrolling a deep network for SymPy takes seconds per derivative;
             # forward-mode differentiation at each point takes one forward pass
             return Partial(a, b)
-        return self.reroll(S.name_fprimes(contract(sp.diff(self.unroll(a, b), b))))
+        return self.reroll(S.name_fprimes(contract(derivative(self.unroll(a, b), b))))
 
     def _batch_partial(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
         """∂E/∂b where E is the batch mean: an example's own value (O, net) moves only its
@@ -851,7 +865,7 @@ class World:
         data = self.partial(self.example_loss(), b)
         if S.kind_of(b.base) in ("W", "b"):
             data = OverBatch(data)
-        return data / BATCH_SIZE + (contract(sp.diff(rest, b)) if rest != 0 else 0)
+        return data / BATCH_SIZE + (contract(derivative(rest, b)) if rest != 0 else 0)
 
     def reroll(self, expr: sp.Expr) -> sp.Expr:
         """Undo :meth:`unroll` where it survived differentiation: a weighted sum

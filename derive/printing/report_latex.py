@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import sympy as sp
+
 from .. import symbols as S
 from ..display import Equation, Step
 from ..report import Batch, Heading, Prose, Report
@@ -72,6 +74,8 @@ def _names(report: Report, item, wanted: tuple[str, ...]) -> dict[str, str]:
         exprs = {key: e if key == "k" else e.xreplace({j: 0, k: 0}) for key, e in exprs.items()}
     if "one_hot" in wanted:
         exprs["one_hot"] = _one_hot(report)
+    if isinstance(item, Step):
+        exprs |= _step_names(item)
     names = {key: p.doprint(expr) for key, expr in exprs.items() if key in wanted}
     if "E_k" in wanted:
         names["E_k"] = p._vector(S.e(L)[k])
@@ -81,8 +85,6 @@ def _names(report: Report, item, wanted: tuple[str, ...]) -> dict[str, str]:
 def _one_hot(report: Report):
     """The output layer's δ where the targets sum to 1 (one-hot), in the notation's sign
     of δ: ``d_k - O_k`` (δ = -∂E/∂net), ``(1/N)(probs_k - y_k)`` in CS231n's."""
-    import sympy as sp
-
     value = report.derivation.delta(report.derivation.depth).value
     value = value.replace(
         lambda e: isinstance(e, sp.Sum) and getattr(e.function, "base", None) == S.d,
@@ -94,6 +96,24 @@ def _one_hot(report: Report):
     if sum(isinstance(f, sp.Add) for f in factors) == 1:  # -(d - O)/N: (O - d)/N
         return sp.Mul(*[sp.expand(-f) if isinstance(f, sp.Add) else f for f in factors])
     return -value
+
+
+def _step_names(step: Step) -> dict[str, sp.Expr]:
+    """What a step that sums the chain rule names, read from the step itself: the
+    quantity its left side differentiates by ({O_j}: O_j, or net_k under a softmax,
+    which couples the outputs) and the dummy of the sum on its right ({k})."""
+    names = {}
+    wrt = [v for e in sp.Add.make_args(-step.lhs) for v in _variables(e)]
+    if len(wrt) == 1:
+        names["O_j"] = wrt[0]
+    sums = [e for r in step.rhs if isinstance(r, sp.Basic) for e in r.find(sp.Sum)]
+    if sums:
+        names["k"] = sums[0].limits[0][0]
+    return names
+
+
+def _variables(expr: sp.Expr) -> list[sp.Expr]:
+    return [v for d in expr.find(sp.Derivative) for v in d.variables]
 
 
 _PLAIN = (

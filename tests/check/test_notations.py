@@ -112,3 +112,23 @@ def test_any_preset_or_a_notation_file_or_the_front_matter(tmp_path):
     assert code == 0 and "holds" in out
     code, _, err = run_cli("check", "--notation", "knuth", "x = 1")
     assert code == 2 and "nielsen" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "notation, lhs, rhs, named, suggested",
+    [
+        # a capital for the book's own lower-case activation
+        ("nielsen", "C", r"\frac12 \sum_j (y_j - A^L_j)^2", "A_{j}", "did you mean a?"),
+        ("doc004", "Q_j", "O_j", "Q_{j}", ""),
+        # a glyph the notation has, used without its index
+        ("bishop", "E_n", r"\frac12 \sum_k (y_k - t_k)^2 + a", "symbol a without an index", ""),
+    ],
+)
+def test_an_undefined_symbol_is_named_with_the_notations_own(notation, lhs, rhs, named, suggested):
+    v = verdict(notation, lhs, rhs)
+    assert v.status == "not checked"
+    assert f"{named} " in v.how and f"notation {notation}" in v.how, v.how
+    if "without an index" not in named:  # the list of what the notation writes
+        assert "its symbols: " in v.how
+        assert all(g in v.how for g in PRESETS[notation].glyphs()), v.how
+    assert suggested in v.how, v.how

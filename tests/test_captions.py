@@ -1,0 +1,72 @@
+"""Each step's caption says what its own equation does (issue 10, "smaller" items).
+
+The captions are read from the printed Markdown, as a reader sees them: a caption that
+sums the chain rule names the sum its equation takes, a network with one output is not
+told about "every output", and two different steps never share one caption.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.helpers import run_cli
+
+COMBOS = {
+    "doc004": (),
+    "deep": ("--layers", "3,4,4,2"),
+    "softmax": ("--output-activation", "softmax", "--loss", "ce"),
+    "doc003": ("--notation", "doc003"),
+    "nielsen": ("--notation", "nielsen"),
+    "mazur": ("--notation", "mazur"),
+    "zh": ("--notation", "doc003", "--lang", "zh"),
+}
+STEP = re.compile(r"^\*\*(\d+)\.\*\* (.*?)\n\n\$\$\n(.*?)\n\$\$", re.M | re.S)
+SUMMED = re.compile(r"depends on (\S+) through every output (\S+): sum the chain rule over (\S+)")
+
+
+def steps(*options: str) -> list[tuple[int, str, str]]:
+    code, out, err = run_cli("latex", "--steps", "--format", "markdown", *options)
+    assert code == 0, err
+    found = [(int(n), caption, math) for n, caption, math in STEP.findall(out)]
+    assert len(found) >= 10, out[:500]
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(COMBOS))
+def test_no_two_steps_in_a_row_share_a_caption(name):
+    found = steps(*COMBOS[name])
+    for (n, a, _), (m, b, _) in zip(found, found[1:]):
+        if m == n + 1 and a != "Matrix form":  # the δ's matrix form, then the update's
+            assert a != b, (name, n, a)
+
+
+@pytest.mark.parametrize("name", ["doc004", "deep", "softmax", "nielsen"])
+def test_a_caption_that_sums_names_the_sum_its_equation_takes(name):
+    summed = [(c, m) for _, c, m in steps(*COMBOS[name]) if SUMMED.search(c)]
+    assert summed, name
+    for caption, math in summed:
+        _, dummy, again = SUMMED.search(caption).groups()
+        assert dummy == again
+        assert rf"\sum_{{{dummy}}}" in math, (caption, math)
+
+
+@pytest.mark.parametrize(
+    "name, through", [("doc004", r"\partial O_{j}"), ("softmax", r"\partial \mathrm{net}_{k}")]
+)
+def test_the_summed_step_names_what_E_is_differentiated_by(name, through):
+    """A softmax couples the outputs: the output layer's sum is ∂E/∂net_k over every O_n."""
+    summed = [(c, m) for _, c, m in steps(*COMBOS[name]) if SUMMED.search(c)]
+    named = [SUMMED.search(c).group(1) for c, m in summed if through in m.split("=")[0]]
+    assert named and all(q.split("_")[-1] in through for q in named), summed
+
+
+@pytest.mark.parametrize("name", ["doc003", "zh"])
+def test_one_output_is_not_told_about_every_output(name):
+    found = steps(*COMBOS[name])
+    text = " ".join(c for _, c, _ in found)
+    assert "every output" not in text and "only output" not in text
+    assert "每个输出" not in text and "只有输出" not in text
+    one = [c for _, c, _ in found if "one output" in c or "唯一的输出" in c]
+    assert len(one) == 1, text
