@@ -18,7 +18,7 @@ from __future__ import annotations
 import sympy as sp
 
 from . import symbols as S
-from .derivation import Derivation
+from .derivation import Derivation, one_output
 from .display import Equation, tidy
 from .functions import output_form, x, y
 
@@ -76,12 +76,8 @@ def equations(d: Derivation, var: sp.Symbol) -> tuple[Equation, ...]:
         form = output_form(act.expr)
         if form is not None and sp.diff(act.expr, x).has(x):
             q = S.index(layer)
-            out.append(
-                Equation(
-                    f"dact_output{layer}",
-                    S.fprime(layer, S.net(layer)[q]),
-                    (tidy(form.xreplace({y: S.O(layer)[q]})),),
-                    note="act_output_form",
-                )
-            )
+            lhs, rhs = S.fprime(layer, S.net(layer)[q]), tidy(form.xreplace({y: S.O(layer)[q]}))
+            if layer == d.depth:  # note 003's one output y: no index to name it by
+                lhs, rhs = one_output(lhs, d.network), one_output(rhs, d.network)
+            out.append(Equation(f"dact_output{layer}", lhs, (rhs,), note="act_output_form"))
     return tuple(out)

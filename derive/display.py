@@ -128,10 +128,15 @@ class Equation:
     kind: str = "result"
     note: str = ""
     rel: str = "="
+    scope: str = ""
+    """'' where it holds for every unit its indices can name; ``output`` or
+    ``hidden`` where only for those (a softmax output's definition: see :class:`Step`)."""
 
     def last_form_only(self) -> Equation:
         """The equation with only its last form (a notation that prints results alone)."""
-        return Equation(self.key, self.lhs, self.rhs[-1:], self.kind, self.note, self.rel)
+        return Equation(
+            self.key, self.lhs, self.rhs[-1:], self.kind, self.note, self.rel, self.scope
+        )
 
 
 @dataclass(frozen=True)
@@ -142,3 +147,8 @@ class Step:
     lhs: object
     rhs: tuple
     rule: str
+    scope: str = ""
+    """'' where the step holds for every unit its indices can name; ``output`` or
+    ``hidden`` where only for those units (the softmax's Jacobian; the one-term chain
+    rule ∂E/∂net_j = ∂E/∂O_j ∂O_j/∂net_j beside a softmax output).  A notation whose
+    unit letters name no layer (Rumelhart's) prints it as a condition."""

@@ -233,6 +233,8 @@ def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "e
                 continue  # net and O already say it
             if show is None or key in show:
                 eq = book.get(key) or equations[key]
+                if key in (f"O{d.depth}", f"forward{d.depth}") and d.network.activations[-1].vector:
+                    eq = replace(eq, scope="output")  # the softmax: output units only
                 if notation.last_form_only and eq.kind == "result":
                     eq = eq.last_form_only()
                 blocks.append(eq)

@@ -13,6 +13,8 @@ and combined.  The printers turn rules into words in either language
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy as sp
 
 from . import symbols as S
@@ -63,7 +65,7 @@ def _one_output(steps: list[Step], d: Derivation) -> tuple[Step, ...]:
 
     # with one output there are no other outputs' terms to drop
     kept = [s for s in steps if s.rule != "drop_independent"]
-    return tuple(Step(sc(s.lhs), tuple(sc(r) for r in s.rhs), rule(s)) for s in kept)
+    return tuple(Step(sc(s.lhs), tuple(sc(r) for r in s.rhs), rule(s), s.scope) for s in kept)
 
 
 def _plus_decay(d: Derivation, form, weight: sp.Expr):
@@ -90,8 +92,6 @@ def _scaled(chain: tuple, scale: sp.Expr) -> tuple:
 
 
 def _scaled_outer(chain: tuple, scale: sp.Expr) -> tuple:
-    from dataclasses import replace
-
     from .matrix import Outer
 
     return tuple(replace(n, scale=scale * n.scale) if isinstance(n, Outer) else n for n in chain)
@@ -177,7 +177,8 @@ def _softmax_output_steps(d: Derivation, scale: sp.Expr) -> list[Step]:
     g = -d.output_error.xreplace({k: n})  # ∂E/∂O_n = -d_n / O_n, as the derivation took it
     steps.append(Step(dE_dnet, (batch_out(sp.Sum(g * _D(O_n, net), limits)),), "loss_derivative"))
     # ∂O_n/∂net_k and the sum it enters, as the derivation took and contracted them
-    steps.append(d.derivative(What.SOFTMAX_JACOBIAN, L).step)
+    # true for output units only: a notation of generic units says so
+    steps.append(replace(d.derivative(What.SOFTMAX_JACOBIAN, L).step, scope="output"))
     steps.append(d.derivative(What.SOFTMAX_CHAIN, L).step)
     return steps + _results(d, L, scale)
 
@@ -191,7 +192,10 @@ def hidden_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     dE = _D(S.E, v)
     steps = [Step(dE, (_plus_decay(d, _chain((S.E, netj), (netj, v)), v),), "chain_rule")]
     steps.append(d.derivative(What.WEIGHTED_SUM, h, "W").step)
-    steps.append(Step(-_D(S.E, netj), (_chain((S.E, Oj), (Oj, netj), sign=-1),), "chain_rule"))
+    # one term: O_j depends on net_j alone, which a softmax output's units do not
+    coupled = "hidden" if d.network.activations[-1].vector else ""
+    one_term = _chain((S.E, Oj), (Oj, netj), sign=-1)
+    steps.append(Step(-_D(S.E, netj), (one_term,), "chain_rule", coupled))
     local = d.derivative(What.NET_BY_OUTPUT, h).result  # ∂net_k/∂O_j = w_jk, as taken
     summed = sp.Sum(-_D(S.E, S.net(L)[k]) * _D(S.net(L)[k], Oj), (k, 0, S.width(L) - 1))
     result = sp.Sum(S.delta(L)[k] * local, (k, 0, S.width(L) - 1))

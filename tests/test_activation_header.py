@@ -144,6 +144,22 @@ def test_the_checker_reads_the_header(tmp_path, options, lines):
         assert verdicts[latex] == want, (latex, verdicts[latex])
 
 
+def test_one_output_is_not_indexed_in_the_header(tmp_path):
+    """Note 003's ONE output y: its output form is {Φ_2}' = y(1 - y), as its steps write
+    it; ``{Φ_2}'_k = y_k (1 - y_k)`` put an index on it that the checker cannot read."""
+    options = ["--notation", "doc003", "--activation", "tanh", "--output-activation", "sigmoid"]
+    options += ["--layers", "3,4,1"]
+    code, out, _ = run_cli("latex", *options, "--format", "markdown")
+    forms = [line for line in out.splitlines() if line.startswith("{\\Phi_{2}}' =")]
+    assert forms == ["{\\Phi_{2}}' = y \\left(1 - y\\right)"], forms
+    note = tmp_path / "note.md"
+    note.write_text(out, encoding="utf-8")
+    code, out, err = run_cli("check", *options, "--file", str(note), "--json")
+    verdicts = {v["source"]: v["status"] for v in json.loads(out)["relations"]}
+    assert verdicts[forms[0]] == "holds", verdicts
+    assert "not checked" not in verdicts.values() and "fails" not in verdicts.values()
+
+
 @pytest.mark.parametrize("fmt", ["markdown", "html"])
 def test_every_format_has_the_header(fmt):
     code, out, _ = run_cli("latex", "--format", fmt, "--activation", "tanh")

@@ -40,6 +40,11 @@ def test_extends_changes_only_what_it_names(tmp_path):
         ('extends = "nielsen"\nlayers = "rows"\n', ["layers", "letters, labels"]),
         ('extends = "nielsen"\noutputs = "a"\n', ["outputs must be a list"]),
         ("extends = \n", ["not valid TOML"]),
+        (
+            'extends = "nielsen"\noutput_activation_fixed = true\n',
+            ["output_activation_fixed", "output_activation_default names none"],
+        ),
+        ('extends = "bishop"\noutput_activation_fixed = "yes"\n', ["must be true or false"]),
     ],
 )
 def test_a_bad_notation_file_is_one_line_naming_the_key(tmp_path, text, words):
@@ -52,6 +57,34 @@ def test_a_bad_notation_file_is_one_line_naming_the_key(tmp_path, text, words):
     code, out, err_text = run("latex", "--notation", str(path))
     assert code == 2 and out == ""
     assert err_text.count("\n") == 1 and err_text.startswith("derive latex: error:")
+
+
+@pytest.mark.parametrize(
+    "lines, output",
+    [
+        (['extends = "bishop"', "output_activation_fixed = false"], "sigmoid"),  # every layer's
+        (['extends = "bishop"'], "identity"),  # Bishop's linear outputs stay
+        (
+            ['extends = "doc004"', 'loss = "ce"', 'output_activation_default = "softmax"']
+            + ["output_activation_fixed = true"],
+            "softmax",
+        ),
+    ],
+)
+def test_whether_one_activation_keeps_the_output_is_the_notations(tmp_path, lines, output):
+    """output_activation_fixed, not a rule on the output's name, decides whether one
+    --activation leaves the text's output layer alone."""
+    path = tmp_path / "mine.toml"
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = run("latex", "--notation", str(path), "--activation", "sigmoid")
+    assert code == 0, err
+    header = out.split("% Forward pass")[0]
+    shown = {"sigmoid", output} - {"softmax"}  # softmax's definition is the forward pass's
+    assert header.count("% the activation function") == len(shown)
+    from derive.notation import network_for
+
+    net = network_for(load_notation(str(path)), activation="sigmoid")
+    assert [a.name for a in net.activations] == ["sigmoid", output]
 
 
 def test_unknown_preset_lists_the_presets():

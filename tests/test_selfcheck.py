@@ -62,26 +62,7 @@ def _combos() -> list[tuple]:
 # What is not clean yet, per preset: (predicate on a combination, what remains).
 # Every combination a predicate matches must still show the problem (strict xfail).
 _ALWAYS = lambda *combo: True  # noqa: E731
-NOT_YET: dict[str, list[tuple]] = {
-    "doc003": [
-        (
-            lambda hidden, output, loss, depth, bias, fmt: (
-                depth == 2 and output == "sigmoid" and hidden != "sigmoid"
-            ),
-            "the activation header prints the output's derivative as {\\Phi_{2}}'_{k} = "
-            "y_k (1 - y_k): an index k on note 003's one output, which the checker cannot read",
-        )
-    ],
-    # -- checkB's presets (checkB keeps these) -----------------------------------------
-    "rumelhart": [
-        (
-            lambda hidden, output, loss, depth, bias, fmt: output == "softmax",
-            "softmax: o_{pm} = e^{net_{pm}} / Σ e^{net_{pm'}} and the "
-            "softmax Jacobian are read for m on every layer (generic units), and fail on "
-            "the hidden ones; so does the hidden δ's one-term chain rule on the output layer",
-        )
-    ],
-}
+NOT_YET: dict[str, list[tuple]] = {}
 
 
 def _not_yet(combo: tuple) -> str | None:

@@ -56,6 +56,9 @@ class Relation:
     source: str
     alternatives: tuple[str, ...] = ()
     """Other left sides a continued formula may mean (see ``link_continuations``)."""
+    condition: str = ""
+    """Which units the relation is about, where it says so at its end
+    (``k \\in \\text{outputs}``): see :data:`UNIT_CONDITION`."""
 
 
 # --------------------------------------------------------------------------------------
@@ -254,6 +257,30 @@ _RELATION_CHARS = {
     "≥": "≥",
 }
 
+#: A condition on units at the end of a relation, after a comma or a space
+#: (``\quad``), optionally "for"/"if"/"where" and parentheses:
+#: ``o_{pk} = \frac{…}{…}, \quad k \in \text{outputs}``; ``(j \notin \text{outputs})``.
+#: Rumelhart's units are generic ("j may be an output or a hidden unit"), so a rule
+#: that holds for output units only says so; what the set means is the checker's.
+UNIT_CONDITION = re.compile(
+    r"(?:,|\\q?quad(?![a-zA-Z]))"
+    r"(?:\s|\\q?quad(?![a-zA-Z])|\\[,;: ]|~)*"
+    r"(?:\\(?:text|mathrm)\s*\{\s*(?:for|if|where)\s*\}\s*)?"
+    r"(?P<open>\(|\\left\s*\()?\s*"
+    r"(?P<condition>[a-zA-Z]'*(?:\s*,\s*[a-zA-Z]'*)*\s*(?:\\in|\\notin|∈|∉)(?![a-zA-Z])"
+    r"\s*\\(?:text|mathrm)\s*\{[a-zA-Z ]+\})"
+    r"\s*(?(open)(?:\)|\\right\s*\)))\s*[.,;]?\s*$"
+)
+
+
+def _unit_condition(piece: str) -> tuple[str, str]:
+    """(``piece`` without a trailing unit condition, the condition or '')."""
+    m = UNIT_CONDITION.search(piece)
+    if not m:
+        return piece, ""
+    return piece[: m.start()], " ".join(m.group("condition").split())
+
+
 # One token of a row for depth tracking.
 _TOKEN = re.compile(
     r"\\left\s*(?:\\[a-zA-Z]+|\\.|.)"
@@ -410,6 +437,7 @@ def _row_relations(row: str, line: int, source: str, previous: str, out: list[Re
             continue
         for statement in _statements(seg, after_prose, before_prose):
             pieces, ops = _split_at_relations(statement)
+            pieces[-1], condition = _unit_condition(pieces[-1]) if ops else (pieces[-1], "")
             pieces = [_trim(p) for p in pieces]
             if not ops:
                 if pieces[0]:
@@ -426,7 +454,7 @@ def _row_relations(row: str, line: int, source: str, previous: str, out: list[Re
                     continue
                 if op == "=" and lhs.endswith(("+", "-")):
                     continue  # v += dv is an assignment
-                out.append(Relation(line, lhs, op, rhs, source))
+                out.append(Relation(line, lhs, op, rhs, source, condition=condition))
             if pieces[-1]:
                 last = pieces[-1]
             row_start = False
@@ -547,6 +575,7 @@ def link_continuations(formulas: list[Formula], reach: int = 4) -> list[Relation
                     rel.rhs,
                     rel.source,
                     tuple(reversed(previous[-reach:-1])),
+                    rel.condition,
                 )
             out.append(rel)
         if formula.display:  # an inline $o_k$ in the prose is no step of a chain

@@ -57,7 +57,8 @@ def generic_letters(exprs, world) -> list[sp.Symbol]:
 def _rules(exprs, world, generic: set) -> tuple[list, dict]:
     """(links, bounds): links ``(a, b, gap)`` mean layer(a) = layer(b) + gap (a weight
     ``w_{ab}`` or ``∂net_a/∂o_b``: a receives from b, gap 1; a Kronecker ``δ_{ab}`` or
-    ``∂o_a/∂net_b``: one layer, gap 0); bounds map an index to the layers it may take."""
+    ``∂o_a/∂net_b``, or k' beside k: one layer, gap 0); bounds map an index to the layers
+    it may take."""
     L = world.network.depth
     n = world.notation
     links, bounds = [], {}
@@ -113,6 +114,10 @@ def _rules(exprs, world, generic: set) -> tuple[list, dict]:
                 links.append((a[0], b[0], 1))
             elif a_name in world.output_glyphs and b_name in world.net_glyphs:
                 links.append((a[0], b[0], 0))
+    for a in generic:  # k' beside k: a second unit of k's layer (Σ_{k'} e^{net_{k'}})
+        base = a.name.rstrip("'")
+        if base != a.name:
+            links += [(a, b, 0) for b in generic if b.name == base]
     return links, bounds
 
 
@@ -130,10 +135,14 @@ def _named_layer(world, name: str, args: tuple) -> int | None:
     return None
 
 
-def assignments(exprs, world, generic: list) -> list[dict]:
-    """Every assignment {index: layer} of the generic indices the relation allows."""
+def assignments(exprs, world, generic: list, allowed: dict | None = None) -> list[dict]:
+    """Every assignment {index: layer} of the generic indices the relation allows
+    (and ``allowed``, {index: layers}, the relation's own condition on them)."""
     L = world.network.depth
     links, bounds = _rules(exprs, world, set(generic))
+    for i, layers in (allowed or {}).items():
+        if i in generic:
+            bounds[i] = bounds.get(i, set(range(L + 1))) & layers
     fixed = {}
     for a, b, _ in links:  # a fixed letter on one end of a link pins the other end
         for x in (a, b):
@@ -147,6 +156,39 @@ def assignments(exprs, world, generic: list) -> list[dict]:
         if all(a not in at or b not in at or at[a] == at[b] + gap for a, b, gap in links):
             out.append({g: at[g] for g in generic})
     return out
+
+
+_UNIT_SETS = {"outputs": "output", "output": "output", "output units": "output"}
+_UNIT_SETS |= {"hidden": "hidden", "hidden units": "hidden", "inputs": "input", "input": "input"}
+
+
+def condition_layers(condition: str, world) -> dict[sp.Symbol, set[int]]:
+    r"""The layers a relation's condition allows each of its letters:
+    ``k \in \text{outputs}`` -> {k: {L}}; ``j \notin \text{outputs}`` -> {j: {0..L-1}};
+    ``\text{hidden}`` is layers 1..L-1.  ValueError names a set it does not know."""
+    L = world.network.depth
+    head, _, word = condition.rpartition("{")
+    word = " ".join(word.rstrip("} ").split()).lower()
+    kind = _UNIT_SETS.get(word)
+    if kind is None:
+        known = ", ".join(sorted(_UNIT_SETS))
+        raise ValueError(f"'{word}' names no layer (known: {known})")
+    layers = {"output": {L}, "hidden": set(range(1, L)), "input": {0}}[kind]
+    negated = "notin" in head or "\u2209" in head
+    if negated:
+        layers = set(range(L + 1)) - layers
+    letters = head.split("\\")[0].split("\u2208")[0].split("\u2209")[0]
+    return {sp.Symbol(x.strip()): set(layers) for x in letters.split(",") if x.strip()}
+
+
+def excluded(allowed: dict, generic: list, world) -> str:
+    """A fixed letter (one that names its layer) whose layer the condition leaves out,
+    described (``k in the output layer``); '' where there is none."""
+    for i, layers in allowed.items():
+        layer = world.letters.get(i.name.rstrip("'"))
+        if i not in generic and layer is not None and layer not in layers:
+            return describe({i: layer}, world)
+    return ""
 
 
 def renamed(exprs, world, assignment: dict) -> tuple:

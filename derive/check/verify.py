@@ -204,7 +204,7 @@ class Checker:
         )
 
     def check(self, rel: Relation) -> Verdict:
-        key = (rel.lhs.strip(), rel.op, rel.rhs.strip())
+        key = (rel.lhs.strip(), rel.op, rel.rhs.strip(), rel.condition)
         if key not in self._cache:
             self._cache[key] = self._check(rel)
         cached = self._cache[key]
@@ -290,13 +290,32 @@ class Checker:
         if labels:
             return self._every_layer(v, plhs, prhs, labels)
         generic = units.generic_letters((plhs, prhs), self.world)
+        allowed = {}
+        if rel.condition:  # k \in \text{outputs}: the units the relation is about
+            try:
+                allowed = units.condition_layers(rel.condition, self.world)
+            except ValueError as err:
+                v.how = f"cannot read the condition {rel.condition}: {err}"
+                return v
+            outside = units.excluded(allowed, generic, self.world)
+            if outside:
+                v.how = f"the condition {rel.condition} leaves out {outside}"
+                return v
         if generic:
-            return self._every_unit(v, plhs, prhs, generic)
+            v = self._every_unit(v, plhs, prhs, generic, allowed)
+            if allowed and v.status != "not checked":
+                v.how = f"{v.how}, for {rel.condition}".lstrip(", ")
+            return v
         return self._judge(v, plhs, prhs)
 
-    def _every_unit(self, v: Verdict, plhs, prhs, generic: list) -> Verdict:
-        """A relation about "any unit j" holds if it holds for every layer j can be on."""
-        every = units.assignments((plhs, prhs), self.world, generic)
+    def _every_unit(self, v: Verdict, plhs, prhs, generic: list, allowed=None) -> Verdict:
+        """A relation about "any unit j" holds if it holds for every layer j can be on
+        (and, where it states a condition such as ``k \\in \\text{outputs}``, the
+        condition allows)."""
+        every = units.assignments((plhs, prhs), self.world, generic, allowed)
+        if not every and allowed:
+            v.how = "no layer of the network fits the relation and its condition"
+            return v
         if not every:
             return self._judge(v, plhs, prhs)  # no layer fits: the usual reason says why
         verdicts = []
@@ -583,6 +602,21 @@ class Checker:
         except (NotDefined, TypeError, KeyError, IndexError, ValueError):  # Overflow too
             return False
 
+    def _inverted_condition(self, plhs, prhs, lv, envs) -> str:
+        """A condition the wrong way round: ``\\mathbb{1}(h_j < 0)`` (or a case) where the
+        relation holds with ``h_j \\ge 0``: ReLU's mask inverted."""
+        for piecewise in sorted(prhs.atoms(sp.Piecewise), key=str):
+            for cond, _ in ((c, e) for e, c in piecewise.args):
+                if not isinstance(cond, sp.core.relational.Relational):
+                    continue
+                flipped = prhs.xreplace({cond: cond.negated})
+                if flipped != prhs and self._holds_with(plhs, flipped, lv, envs):
+                    return (
+                        f"the condition {_tex_relation(cond)} is the wrong way round: the "
+                        f"relation holds with {_tex_relation(cond.negated)}"
+                    )
+        return ""
+
     def _transposed(self, plhs, prhs, lv, envs) -> str:
         """A weight written w_{kj} for w_{jk}, or two index letters swapped on the right."""
         for item in sorted(prhs.atoms(sp.Indexed), key=str):
@@ -621,6 +655,9 @@ class Checker:
         term = self._one_term(plhs, rhs, envs, rv)
         if term:
             return term
+        inverted = self._inverted_condition(plhs, prhs, lv, envs)
+        if inverted:
+            return inverted
         if free_l != free_r:
             extra = ", ".join(sorted(map(str, (free_r - free_l) | (free_l - free_r))))
             wrong_sum = _wrong_sum(prhs) or _wrong_sum(plhs)
@@ -643,6 +680,17 @@ class Checker:
             ratio = lv[nonzero] / rv[nonzero]
             if np.allclose(ratio, ratio[0], rtol=1e-7):
                 r = ratio[0]
+                if not np.allclose(lv[~nonzero], 0, atol=1e-12):  # right 0, left not
+                    if np.isclose(r, 0):
+                        return (
+                            "the two sides are never both nonzero: where the right side "
+                            "is not 0 the left side is, and the other way round (a "
+                            "condition that picks the wrong points?)"
+                        )
+                    return (
+                        "the right side is 0 at points where the left side is not (a "
+                        "condition that picks too few points?)"
+                    )
                 if np.isclose(r, 0):
                     return (
                         "the left side is 0 here: it does not depend on what it is "
@@ -886,6 +934,12 @@ def _matrix_identity(v: Verdict, lhs: sp.MatrixBase, rhs: sp.MatrixBase) -> Verd
             return v
     v.status, v.how = "holds", "symbolically, entry by entry"
     return v
+
+
+def _tex_relation(rel) -> str:
+    """``h_{j} < 0`` as a person writes it."""
+    ops = {"<": "<", ">": ">", "<=": r"\le", ">=": r"\ge", "==": "=", "!=": r"\ne"}
+    return f"{_tex(rel.lhs)} {ops.get(rel.rel_op, rel.rel_op)} {_tex(rel.rhs)}"
 
 
 def _tex(item: sp.Indexed) -> str:

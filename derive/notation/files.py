@@ -211,6 +211,11 @@ def check(n: Notation, source: str = "notation") -> None:
             )
         seen[glyph] = key
     _check_aliases(n, source)
+    if n.output_activation_fixed and not n.output_activation_default:
+        raise InputError(
+            f"{source}: output_activation_fixed = true keeps the text's output layer, "
+            "but output_activation_default names none; give it (e.g. 'identity', 'softmax')"
+        )
 
 
 def _check_aliases(n: Notation, source: str) -> None:

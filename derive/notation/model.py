@@ -100,6 +100,11 @@ class Notation:
     loss: str = "sse"
     activation_default: str = "sigmoid"
     output_activation_default: str | None = None
+    output_activation_fixed: bool = False
+    """The text's output layer is its own choice, apart from its hidden units
+    (Bishop's linear outputs, CS231n's softmax, note 003's linear y): one
+    ``--activation`` changes the hidden layers only; a list still names every layer.
+    Otherwise one ``--activation`` is every layer's (the notes' one f, Goodfellow's)."""
     order: tuple[str, ...] = (
         "const",
         "lr",
@@ -449,9 +454,9 @@ def network_for(notation: Notation, **options):
     options.setdefault("activation", notation.activation_default)
     output = notation.output_activation_default
     # one hidden activation keeps an output layer the text chooses apart from its hidden
-    # units (Bishop's linear outputs, CS231n's softmax); a list names every layer's
+    # units (output_activation_fixed); a list names every layer's
     one_hidden = hidden_given and "," not in str(options["activation"])
-    if output and (not hidden_given or (one_hidden and output in ("identity", "softmax"))):
+    if output and (not hidden_given or (one_hidden and notation.output_activation_fixed)):
         options.setdefault("output_activation", output)
     options.setdefault("loss", notation.loss)
     options.setdefault("scalar_output", notation.scalar_output)

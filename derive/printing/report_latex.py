@@ -8,6 +8,7 @@ import sympy as sp
 
 from .. import symbols as S
 from ..display import Equation, Step
+from ..model import quantities as Q
 from ..report import Batch, Heading, Prose, Report
 from ..text import placeholders, say
 from .latex import focus_of, free_indices, layers_named, printer
@@ -37,7 +38,25 @@ def equation_latex(report: Report, item: Equation | Step, align: bool = False) -
     p, item = _printer(report, item)
     rel = f" {getattr(item, 'rel', '=')} "
     first = (" &" + rel.lstrip()) if align else rel
-    return p.doprint(item.lhs) + first + rel.join(p.doprint(r) for r in item.rhs)
+    text = p.doprint(item.lhs) + first + rel.join(p.doprint(r) for r in item.rhs)
+    return text + _scope(report, item, p)
+
+
+_UNITS = {"output": r"\text{outputs}", "hidden": r"\text{hidden}"}
+
+
+def _scope(report: Report, item, p) -> str:
+    """``, \\quad k \\in \\text{outputs}`` after a relation that holds for output (or
+    hidden) units only, where the notation's unit letters name no layer (Rumelhart's
+    "j may be an output or a hidden unit"); elsewhere the letter already says it."""
+    scope = getattr(item, "scope", "")
+    if not scope or not report.notation.conventions.generic_units:
+        return ""
+    units = [s for s in getattr(item.lhs, "atoms", set)(sp.Symbol) if Q.index_of(s) is not None]
+    letters = sorted({p.doprint(i) for i in units})
+    if not letters:
+        return ""
+    return rf", \quad {', '.join(letters)} \in {_UNITS[scope]}"
 
 
 def caption(report: Report, item, lang: str, symbol=None) -> str | None:

@@ -121,6 +121,24 @@ def test_the_indicator_of_the_pre_activation_is_relus_mask(cs231n):
     ) == ("holds", "fails")
 
 
+@pytest.mark.parametrize(
+    "mask, why",
+    [  # the diagnosis names the condition, never "the left side is 0" (it is not)
+        (r"h_j < 0", r"the condition h_{j} < 0 is the wrong way round: the relation holds "
+         r"with h_{j} \ge 0"),
+        (r"h_j \le 0", r"the condition h_{j} \le 0 is the wrong way round"),
+        (r"h_j < -0.5", "the two sides are never both nonzero"),
+        (r"h_j > 0.5", "the right side is 0 at points where the left side is not"),
+    ],
+)  # fmt: skip
+def test_a_wrong_mask_is_diagnosed_as_one(cs231n, mask, why):
+    line = rf"\mathrm{{dh}}_j = \mathrm{{dhidden}}_j \, \mathbb{{1}}({mask})"
+    lhs, rhs = line.split(" = ", 1)
+    v = cs231n.check(Relation(1, lhs, "=", rhs, line))
+    assert v.status == "fails"
+    assert v.diagnosis.startswith(why), v.diagnosis
+
+
 def test_the_class_of_an_example(cs231n):
     """y_i, the class of example i: 1(y_i = k) is the one-hot target's y_k, f_{y_i} the
     score of that class; L_i is one example's loss (no 1/N, no weight decay)."""
