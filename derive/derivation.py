@@ -18,7 +18,7 @@ The results are :class:`~derive.display.Equation` objects; every printer
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import sympy as sp
@@ -197,12 +197,41 @@ def rewrite_in_outputs(expr: sp.Expr, layer: int, act: Activation) -> sp.Expr:
 
 
 def loss_of(network: Network) -> sp.Expr:
-    """``E`` in terms of the outputs ``O^L``, summed over a dummy output index."""
+    """``E`` in terms of the outputs ``O^L``, summed over a dummy output index.
+
+    Where the objective is the mean over a batch (``network.batch_mean``), this is one
+    example's share of it, ``(1/N) E_n``: the sum over the batch's examples is left
+    implicit, as in every per-example line (``∂E/∂w = -δ_k O_j`` sums over the batch
+    where O and δ are an example's), so δ and every gradient carry the 1/N."""
     L = network.depth
     m = S.index(L, 1)
     term = network.loss.term.xreplace({F.d: S.d[m], F.o: S.O(L)[m]})
     total = pull_out(sp.Sum(term, (m, 0, S.width(L) - 1)))
-    return total / S.width(L) if network.loss.mean else total
+    if network.loss.mean:
+        total = total / S.width(L)
+    return total / S.batch if network.batch_mean else total
+
+
+def batch_out(expr: sp.Expr) -> sp.Expr:
+    """A batch mean's 1/N in front of the sums and terms that all carry it:
+    ``Σ_n (1/N) a_n`` -> ``(1/N) Σ_n a_n``, ``a/N - b/N`` -> ``(1/N)(a - b)``."""
+
+    def without(e: sp.Expr) -> sp.Expr | None:
+        """``e`` times N where each of its terms carries 1/N, else None."""
+        if 1 / S.batch in sp.Mul.make_args(e):
+            return e * S.batch
+        if isinstance(e, sp.Add):
+            terms = [without(t) for t in e.args]
+            if all(t is not None for t in terms):
+                return sp.Add(*terms, evaluate=False)
+        return None
+
+    expr = expr.replace(
+        lambda e: isinstance(e, sp.Sum) and without(e.function) is not None,
+        lambda e: sp.Sum(without(e.function), *e.limits) / S.batch,
+    )
+    inner = without(expr) if isinstance(expr, sp.Add) else None
+    return expr if inner is None else inner / S.batch
 
 
 def decay_of(network: Network) -> sp.Expr:
@@ -243,7 +272,15 @@ def one_output(expr: sp.Expr, network: Network) -> sp.Expr:
 
 
 def _output_delta(network: Network, k: sp.Symbol):
-    """δ^L_k as display forms (f' kept, f' rewritten), the error -∂E/∂O^L_k, the value."""
+    """δ^L_k as display forms (f' kept, f' rewritten), the error -∂E/∂O^L_k, the value.
+
+    Where the objective is a batch mean each form is one example's, times the 1/N it
+    enters the mean with (a factor of its own, as the texts write it)."""
+    if network.batch_mean:
+        forms, error, value = _output_delta(replace(network, batch_mean=False), k)
+        mean = Factor(1 / S.batch, "const")
+        forms = tuple(Factors((mean, *form.factors), form.sign) for form in forms)
+        return forms, error / S.batch, value / S.batch
     L = network.depth
     act = network.activations[-1]
     E_O = loss_of(network)
@@ -387,7 +424,8 @@ def _softmax_chain(L: int, k: sp.Symbol, error: sp.Expr, jacobian: sp.Expr) -> D
     g = -error.xreplace({k: n})  # ∂E/∂O_n
     total = sp.Sum(sp.expand(g * jacobian), (n, 0, S.width(L) - 1))
     lhs = sp.Derivative(S.E, S.net(L)[k], evaluate=False)
-    return Derivative(What.SOFTMAX_CHAIN, L, lhs, (total, contract(total)), "chain_rule")
+    forms = (batch_out(total), batch_out(contract(total)))
+    return Derivative(What.SOFTMAX_CHAIN, L, lhs, forms, "chain_rule")
 
 
 def _sc_factors(form: Factors, sc) -> Factors:
@@ -436,7 +474,8 @@ def derive(network: Network) -> Derivation:
             )
         record.append(Derivative(What.FORWARD, layer, sc(S.O(layer)[q]), (composed,)))
     loss_expr = sc(loss_of(network))
-    record.append(Derivative(What.LOSS, L, S.E, (loss_expr + decay_of(network),)))
+    mean = "batch_mean" if network.batch_mean else ""  # the batch's sum is left implicit
+    record.append(Derivative(What.LOSS, L, S.E, (loss_expr + decay_of(network),), note=mean))
 
     forms, error, value = _output_delta(network, k)
     note = "one_hot" if network.activations[-1].vector else ""

@@ -25,6 +25,10 @@ class Network:
     weight_decay: bool = False
     """The objective adds (λ/2) Σ w² over every weight (not the biases): Goodfellow's
     J = L + λΩ, CS231n's ``0.5 * reg * np.sum(W * W)``."""
+    batch_mean: bool = False
+    """The objective is the loss's mean over a batch of N examples, (1/N) Σ_n E_n
+    (CS231n's ``data_loss = np.sum(corect_logprobs) / num_examples``): each example's
+    loss enters with 1/N, and so does every error term."""
 
     def __post_init__(self) -> None:
         if len(self.widths) < 2:
@@ -60,7 +64,14 @@ class Network:
     @property
     def structure(self) -> tuple:
         """Everything the derivation depends on (not the widths)."""
-        return (self.activations, self.loss, self.bias, self.scalar_output, self.weight_decay)
+        return (
+            self.activations,
+            self.loss,
+            self.bias,
+            self.scalar_output,
+            self.weight_decay,
+            self.batch_mean,
+        )
 
 
 def build(
@@ -71,6 +82,7 @@ def build(
     bias: bool = False,
     scalar_output: bool = False,
     weight_decay: bool = False,
+    batch_mean: bool = False,
 ) -> Network:
     """A :class:`Network` from names; unknown names raise :class:`NetworkError`.
 
@@ -96,7 +108,7 @@ def build(
     rows = tuple(lookup_activation(a) for a in acts)
     if loss not in LOSSES:
         raise NetworkError(f"unknown loss '{loss}'; choose from {', '.join(LOSSES)}")
-    return Network(tuple(widths), rows, LOSSES[loss], bias, scalar_output, weight_decay)
+    return Network(tuple(widths), rows, LOSSES[loss], bias, scalar_output, weight_decay, batch_mean)
 
 
 def split_top_level(text: str) -> list[str]:

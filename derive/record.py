@@ -61,6 +61,8 @@ class Derivative:
     rule: str = ""
     param: str = ""
     """``W`` or ``b`` for a weighted sum's derivative with respect to a parameter."""
+    note: str = ""
+    """A caption of the printed definition (a key into :mod:`derive.text`)."""
 
     @property
     def result(self) -> sp.Expr:
@@ -75,7 +77,7 @@ class Derivative:
         """The printed definition (``net1``, ``O2``, ``forward1``, ``E``, ``error``)."""
         once = self.what in (What.LOSS, What.ERROR)  # one per network, not per layer
         key = self.what.value if once else f"{self.what.value}{self.layer}"
-        return Equation(key, self.lhs, self.rhs, "definition")
+        return Equation(key, self.lhs, self.rhs, "definition", self.note)
 
 
 @dataclass(frozen=True)

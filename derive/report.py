@@ -14,7 +14,7 @@ import sympy as sp
 
 from . import symbols as S
 from .derivation import Derivation
-from .display import Decayed, Equation
+from .display import Decayed, Equation, Step
 from .functions import ACTIVATIONS
 from .matrix import Hadamard, MatVec, NotVectorizable, Outer, Vec, of_factors, outer
 from .notation import Notation, for_depth
@@ -82,9 +82,10 @@ def matrix_equations(d: Derivation) -> tuple[Equation, ...]:
 
 @dataclass(frozen=True)
 class Batch:
-    """An equation printed for a batch: rows are samples (Δ for δ, Oᵀ Δ for O δᵀ)."""
+    """An equation (or a step's matrix form) printed for a batch: rows are samples
+    (Δ for δ, Oᵀ Δ for O δᵀ)."""
 
-    equation: Equation
+    equation: Equation | Step
 
 
 def recurrence_equations(d: Derivation) -> tuple:
@@ -273,11 +274,16 @@ def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "e
         from .steps import hidden_steps, output_steps
 
         scale = update_scale(notation, d.network.loss)
+        rows = notation.conventions.layout == "row"
+
+        def laid_out(step):  # a matrix form in the text's layout: a batch, rows are samples
+            return Batch(step) if rows and step.rule == "matrix_form" else step
+
         blocks.append(Heading("steps_output"))
-        blocks.extend(output_steps(d, scale))
+        blocks.extend(map(laid_out, output_steps(d, scale)))
         if d.depth >= 2:
             blocks.append(Heading("steps_hidden"))
-            blocks.extend(hidden_steps(d, scale))
+            blocks.extend(map(laid_out, hidden_steps(d, scale)))
     from .notation.translate import translate
 
     blocks = [translate(b, notation) for b in blocks]

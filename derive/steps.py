@@ -18,7 +18,7 @@ from dataclasses import replace
 import sympy as sp
 
 from . import symbols as S
-from .derivation import Derivation, decay_of
+from .derivation import Derivation, batch_out, decay_of
 from .display import Decayed, Factor, Factors, Step
 from .functions import LOSSES
 from .record import What
@@ -175,7 +175,7 @@ def _softmax_output_steps(d: Derivation, scale: sp.Expr) -> list[Step]:
     O_n = S.O(L)[n]
     steps.append(Step(dE_dnet, (sp.Sum(_D(S.E, O_n) * _D(O_n, net), limits),), "sum_over_outputs"))
     g = -d.output_error.xreplace({k: n})  # ∂E/∂O_n = -d_n / O_n, as the derivation took it
-    steps.append(Step(dE_dnet, (sp.Sum(g * _D(O_n, net), limits),), "loss_derivative"))
+    steps.append(Step(dE_dnet, (batch_out(sp.Sum(g * _D(O_n, net), limits)),), "loss_derivative"))
     # ∂O_n/∂net_k and the sum it enters, as the derivation took and contracted them
     # true for output units only: a notation of generic units says so
     steps.append(replace(d.derivative(What.SOFTMAX_JACOBIAN, L).step, scope="output"))

@@ -23,6 +23,8 @@ eta = register(sp.Symbol("eta", positive=True), Quantity(Kind.LR))
 d = register(sp.IndexedBase("d", real=True), Quantity(Kind.TARGET))
 lam = register(sp.Symbol("lambda", positive=True), Quantity(Kind.DECAY))
 """The weight-decay coefficient λ (CS231n's ``reg``)."""
+batch = register(sp.Symbol("N_batch", integer=True, positive=True), Quantity(Kind.BATCH))
+"""The number of examples in a batch whose mean loss is the objective (CS231n's N)."""
 
 
 @cache

@@ -91,8 +91,13 @@ TEXT: dict[str, dict[str, str]] = {
     "loss_is": {"en": "loss", "zh": "误差函数"},
     "notation_is": {"en": "notation", "zh": "记号"},
     "one_hot": {
-        "en": "with one-hot targets (sum of {d_k} = 1) this is {d_k - O_k}",
-        "zh": "当目标为独热编码（{d_k} 之和为 1）时即 {d_k - O_k}",
+        "en": "with one-hot targets (sum of {d_k} = 1) this is {one_hot}",
+        "zh": "当目标为独热编码（{d_k} 之和为 1）时即 {one_hot}",
+    },
+    "batch_mean": {
+        "en": "the mean over the examples of a batch: a term with an example's values is "
+        "that example's share, and the batch sums the shares",
+        "zh": "对一批样本取平均：含某个样本取值的项是该样本的一份，整批把各份相加",
     },
     # rules of the step-by-step derivations
     "expand_loss": {"en": "expand the error function", "zh": "展开误差函数"},

@@ -9,6 +9,7 @@ literally -- products by juxtaposition, ``\\left( \\right)``, ``\\frac``,
 
 from __future__ import annotations
 
+import math
 import re
 
 _TOKEN = re.compile(r"\\left\(|\\right\)|\\[A-Za-z]+|[A-Za-z]|\d+(?:\.\d+)?|[{}^_()'+\-=]|\\,|\s+")
@@ -114,6 +115,13 @@ class Reader:
             return ("frac", num, den)
         if tok[0].isdigit():
             return ("num", float(tok))
+        if tok == r"\log":  # \log{\left(p_k \right)}
+            self.take("{")
+            self.take(r"\left(")
+            arg = self.expr()
+            self.take(r"\right)")
+            self.take("}")
+            return ("call", tok, arg)
         if tok == r"\mathrm":
             tok = "".join(self.group())
         if tok == "{":  # {h_{2}}'(a): a braced function name
@@ -170,7 +178,8 @@ class Reader:
         if kind == "num":
             return node[1]
         if kind == "call":
-            return self.funcs[node[1]](self.ev(node[2]))
+            fn = math.log if node[1] == r"\log" else self.funcs[node[1]]
+            return fn(self.ev(node[2]))
         if kind == "sum":
             idx, body = node[1], node[2]
             n = self.range_of(idx, body)

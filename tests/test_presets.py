@@ -346,6 +346,8 @@ def test_cs231n_code_names_row_vectors_softmax(steps):
             return None
         if glyph == r"\eta":
             return np.array(ETA), ()
+        if glyph == "N":  # the batch mean's N: this oracle is a batch of one example
+            return np.array(1.0), ()  # (tests/test_batch_mean.py takes several)
         if glyph == "y" and subs:
             return o.y, subs
         if glyph in ("W", "W2"):  # X W: rows are the sender's nodes

@@ -62,19 +62,7 @@ def _combos() -> list[tuple]:
 # What is not clean yet, per preset: (predicate on a combination, what remains).
 # Every combination a predicate matches must still show the problem (strict xfail).
 _ALWAYS = lambda *combo: True  # noqa: E731
-NOT_YET: dict[str, list[tuple]] = {
-    # -- checkA's presets -------------------------------------------------------------
-    "cs231n": [
-        (
-            _ALWAYS,
-            "the checker reads cs231n's code names and row-layout batches now, and finds the "
-            "printout does not follow the preset's conventions: its loss has no 1/N of "
-            "conventions.batch_mean (L = -Σ y log probs, dscores_k = probs_k - y_k) and its "
-            "matrix lines are in column layout (ΔW = -step X dh^T) where layout = row; the "
-            "derivation has to carry both",
-        )
-    ],
-}
+NOT_YET: dict[str, list[tuple]] = {}
 
 
 def _not_yet(combo: tuple) -> str | None:

@@ -839,6 +839,10 @@ class World:
             return sp.diff(a, b)
         if self.batch and a.has(S.E):
             return self._batch_partial(a, b)
+        if self.batch and isinstance(a, sp.Add):
+            # term by term: a term of one example's values is summed over the batch, the
+            # weight-decay term is not (batch_sums); one Partial of the sum would be both
+            return sp.Add(*[self.partial(t, b) for t in a.args])
         if not isinstance(b, sp.Indexed) or S.kind_of(b.base) not in ("O", "net", "W", "b"):
             raise NotDefined(f"derivative with respect to {b}")
         if a.has(Partial):

@@ -50,6 +50,8 @@ class Kind(str, Enum):
     """The per-example index (p, n, d)."""
     DECAY = "decay"
     """λ: the coefficient of the L2 weight-decay term (λ/2) Σ w² in the objective."""
+    BATCH = "batch"
+    """N: the number of examples in a batch, where the loss is their mean (batch_mean)."""
 
 
 Layer = int | str | None

@@ -461,6 +461,7 @@ def network_for(notation: Notation, **options):
     options.setdefault("loss", notation.loss)
     options.setdefault("scalar_output", notation.scalar_output)
     options.setdefault("weight_decay", bool(notation.conventions.weight_decay))
+    options.setdefault("batch_mean", notation.conventions.batch_mean)
     if notation.bias_default:
         options.setdefault("bias", True)
     if notation.widths_default:

@@ -189,6 +189,8 @@ class NotationLatexPrinter(LatexPrinter):
             return self._loss_name()
         if q is not None and q.kind == Kind.DECAY:  # λ, CS231n's reg
             return upright(self.notation.conventions.weight_decay or r"\lambda")
+        if q is not None and q.kind == Kind.BATCH:  # the batch's N (conventions.batch_mean)
+            return self.notation.batch_size or "N"
         width = Q.width_of(expr)
         if width is not None:
             return self._layer_letter(width.layer).upper()
@@ -323,6 +325,9 @@ class NotationLatexPrinter(LatexPrinter):
         return out
 
     def _print_Mul(self, expr: sp.Mul) -> str:
+        mean = self._batch_mean(expr)
+        if mean is not None:
+            return mean
         coeff, rest = expr.as_coeff_Mul()
         if not self._settings["vector_mode"]:
             if rest.has(sp.Sum) and coeff.is_Rational and coeff.q != 1:
@@ -348,6 +353,27 @@ class NotationLatexPrinter(LatexPrinter):
         if coeff == -1:
             return "-" + body
         return body if coeff == 1 else f"{self._print(coeff)} {body}"
+
+    def _batch_mean(self, expr: sp.Mul) -> str | None:
+        """A batch mean's 1/N in front, as the texts write it: ``\\frac{1}{N} \\left(p_k -
+        y_k\\right)``, ``-\\frac{1}{N} \\sum_{k} y_k \\log p_k`` (not one fraction over N)."""
+        inverse = [
+            f
+            for f in sp.Mul.make_args(expr)
+            if f.is_Pow and f.exp == -1 and (q := Q.quantity_of(f.base)) and q.kind == Kind.BATCH
+        ]
+        if len(inverse) != 1:
+            return None
+        coeff, inner = (expr * inverse[0].base).as_coeff_Mul()
+        sign = "-" if coeff.is_negative else ""  # an explicit minus, never p_k - y_k
+        coeff = abs(coeff)
+        if not coeff.is_Rational:
+            coeff, inner = sp.Integer(1), coeff * inner
+        n = self._print(inverse[0].base)
+        frac = rf"\frac{{{coeff.p}}}{{{n if coeff.q == 1 else f'{coeff.q} {n}'}}}"
+        if inner == 1:
+            return sign + frac
+        return rf"{sign}{frac} {self._paren(inner)}"
 
     # -- display data -------------------------------------------------------------
 

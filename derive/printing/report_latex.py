@@ -62,7 +62,9 @@ def _scope(report: Report, item, p) -> str:
 def caption(report: Report, item, lang: str, symbol=None) -> str | None:
     """The sentence above an equation; ``symbol`` writes each symbol it names from
     the symbol's LaTeX (plain text by default: ``O_j``)."""
-    if isinstance(item, Batch):
+    if isinstance(item, Batch) and isinstance(item.equation, Step):
+        item = item.equation  # a step in the text's row layout: the step's own caption
+    elif isinstance(item, Batch):
         return None if report.notation.conventions.layout == "row" else say("batch", lang)
     key = item.rule if isinstance(item, Step) else getattr(item, "note", "")
     if not key:
@@ -89,12 +91,30 @@ def _names(report: Report, item, wanted: tuple[str, ...]) -> dict[str, str]:
     }
     if report.notation.layers == "numbered":  # a worked example names node 1
         exprs = {key: e if key == "k" else e.xreplace({j: 0, k: 0}) for key, e in exprs.items()}
+    if "one_hot" in wanted:
+        exprs["one_hot"] = _one_hot(report)
     if isinstance(item, Step):
         exprs |= _step_names(item)
     names = {key: p.doprint(expr) for key, expr in exprs.items() if key in wanted}
     if "E_k" in wanted:
         names["E_k"] = p._vector(S.e(L)[k])
     return names
+
+
+def _one_hot(report: Report):
+    """The output layer's δ where the targets sum to 1 (one-hot), in the notation's sign
+    of δ: ``d_k - O_k`` (δ = -∂E/∂net), ``(1/N)(probs_k - y_k)`` in CS231n's."""
+    value = report.derivation.delta(report.derivation.depth).value
+    value = value.replace(
+        lambda e: isinstance(e, sp.Sum) and getattr(e.function, "base", None) == S.d,
+        lambda e: sp.Integer(1),
+    )
+    if report.notation.conventions.delta_sign == -1:
+        return value
+    factors = sp.Mul.make_args(value)
+    if sum(isinstance(f, sp.Add) for f in factors) == 1:  # -(d - O)/N: (O - d)/N
+        return sp.Mul(*[sp.expand(-f) if isinstance(f, sp.Add) else f for f in factors])
+    return -value
 
 
 def _step_names(step: Step) -> dict[str, sp.Expr]:
@@ -133,6 +153,7 @@ _PLAIN = (
 
 def plain(latex: str) -> str:
     """A symbol's LaTeX as plain prose text (``O_{j}`` -> ``O_j``, ``\\delta`` -> ``δ``)."""
+    latex = re.sub(r"\\frac\{(\w+)\}\{(\w+)\} ?", r"\1/\2 ", latex)  # 1/N (p - y)
     for a, b in _PLAIN:
         latex = latex.replace(a, b)
     return latex
