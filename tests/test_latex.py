@@ -191,3 +191,39 @@ def test_document_prose_ends_sentences_in_its_language(lang, stop, summary):
         next(n for n, line in enumerate(lines) if line.startswith(r"\section*")) + 1
     ]
     assert after_title.startswith(summary) and after_title.endswith(stop)
+
+
+def _numerators(latex: str) -> list[str]:
+    """The numerator of every ``\\frac{…}{…}`` (braces balanced)."""
+    out = []
+    for m in re.finditer(r"\\frac\{", latex):
+        depth, i = 1, m.end()
+        while depth:
+            depth += {"{": 1, "}": -1}.get(latex[i], 0)
+            i += 1
+        out.append(latex[m.end() : i - 1])
+    return out
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ("--output-activation", "softmax", "--loss", "ce"),
+        ("--notation", "cs231n"),
+        ("--notation", "rumelhart", "--output-activation", "softmax", "--loss", "ce"),
+        ("--notation", "bishop", "--output-activation", "softmax", "--loss", "ce"),
+    ],
+)
+def test_a_derivative_is_never_set_inside_a_numerator(options):
+    """ce's loss derivative is ``-\\sum_n \\frac{d_n}{O_n} \\frac{\\partial O_n}{\\partial
+    net_k}``: one fraction with ∂O_n/∂net_k in its numerator set it at a third of the size."""
+    code, out, err = run("latex", "--steps", *options)
+    assert code == 0, err
+    numerators = _numerators(out)
+    assert any(n.startswith(r"\partial") for n in numerators)
+    nested = [n for n in numerators if r"\partial" in n and not n.startswith(r"\partial")]
+    assert not nested, nested
+    step = out[out.index("% derivative of the error function") :].splitlines()[1]
+    rhs = step.split(" = ", 1)[1]
+    assert [n for n in _numerators(rhs) if r"\partial" not in n], step  # d_n over O_n ...
+    assert re.search(r"\} (\\cdot )?\\frac\{\\partial", rhs), step  # ... times ∂O_n/∂net_k

@@ -336,6 +336,11 @@ class NotationLatexPrinter(LatexPrinter):
                 return f"{sign}{frac} {self._print(rest)}"
             factors = sp.Mul.make_args(rest)
             if any(f.is_Pow and f.exp.is_negative for f in factors):
+                derivatives = [f for f in factors if isinstance(f, sp.Derivative)]
+                if derivatives:  # d_n/O_n ∂O_n/∂net_k, not one fraction with ∂/∂ on top
+                    others = sp.Mul(*(f for f in factors if not isinstance(f, sp.Derivative)))
+                    parts = [self._print(coeff * others), *map(self._print, derivatives)]
+                    return self.notation.times.join(parts)
                 return super()._print_Mul(expr)
             rank = _factor_rank if self.notation.weights_first else _inputs_first_rank
             parts = [self._paren(f) for f in sorted(factors, key=rank)]
