@@ -76,12 +76,13 @@ document.body.appendChild(pre2);
 </script>"""
 
 
-def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def chromium(tmp_path: Path, *args: str, size: str = "1000,1400") -> subprocess.CompletedProcess:
     assert CHROMIUM, "CI is set but no Chromium is installed"
     profile = tmp_path / "profile"
     profile.mkdir(exist_ok=True)
+    flags = [f for f in FLAGS if not f.startswith("--window-size=")] + [f"--window-size={size}"]
     return subprocess.run(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
+        [CHROMIUM, *flags, f"--user-data-dir={profile}", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -133,3 +134,29 @@ def test_screenshot_is_not_blank(tmp_path, report):
     assert grey.shape == (1400, 1000)
     assert len(np.unique(grey)) > 50  # antialiased text and math, not a blank page
     assert (grey < 128).mean() > 0.005  # there is ink
+
+
+NARROW = """<script>
+const box = document.querySelector("figure.picture svg").getBoundingClientRect();
+const pre = document.createElement("pre");
+pre.id = "derive-picture";
+pre.textContent = JSON.stringify({left: box.left, right: box.right, height: box.height,
+                                  page: document.documentElement.clientWidth});
+document.body.appendChild(pre);
+</script>"""
+
+
+def test_the_picture_fits_a_phone_screen(tmp_path):
+    """At 420 px the network picture shrinks to the column (it was cut off at the right,
+    the output layer out of sight), keeping its proportions."""
+    page = html.render(derive.explain("cs231n", steps=False).report, "en")
+    path = tmp_path / "page.html"
+    path.write_text(page.replace("</body>", NARROW + "</body>"), encoding="utf-8")
+    result = chromium(tmp_path, "--dump-dom", path.as_uri(), size="420,900")
+    match = re.search(r'<pre id="derive-picture">(.*?)</pre>', result.stdout)
+    assert match, result.stderr[-2000:]
+    box = json.loads(match.group(1))
+    assert 0 <= box["left"] and box["right"] <= box["page"]
+    width = box["right"] - box["left"]
+    _, _, w, h = map(float, re.search(r'<svg[^>]*viewBox="([^"]*)"', page).group(1).split())
+    assert width > 200 and abs(box["height"] / width - h / w) < 0.05
