@@ -178,7 +178,12 @@ def test_document_prose_ends_sentences_in_its_language(lang, stop, summary):
     summary line is the one the Markdown and HTML print, with its own punctuation."""
     code, out, err = run("latex", "--document", "--steps", "--notation", "doc003", "--lang", lang)
     assert code == 0, err
-    body = out[out.index(r"\end{tikzpicture}") :]
+    body = re.sub(
+        r"\\begin\{align\*\}.*?\\end\{align\*\}",
+        "",
+        out[out.index(r"\end{tikzpicture}") :],
+        flags=re.S,
+    )
     prose = [
         line
         for line in body.splitlines()
@@ -227,3 +232,34 @@ def test_a_derivative_is_never_set_inside_a_numerator(options):
     rhs = step.split(" = ", 1)[1]
     assert [n for n in _numerators(rhs) if r"\partial" not in n], step  # d_n over O_n ...
     assert re.search(r"\} (\\cdot )?\\frac\{\\partial", rhs), step  # ... times ∂O_n/∂net_k
+
+
+@pytest.mark.parametrize(
+    "options", [("--notation", "cs231n"), ("--notation", "nielsen", "--layers", "3,4,4,2")]
+)
+def test_document_breaks_a_chain_into_rows_and_fits_the_page(tmp_path, options):
+    """A chain ``lhs = a = b = c`` is an ``align*``, one relation a row (on one line
+    cs231n's hidden update ran 255 pt past the page); compiled, no line is overfull."""
+    code, out, err = run("latex", "--document", "--steps", *options)
+    assert code == 0, err
+    chains = re.findall(r"\\begin\{align\*\}\n(.*?)\n\\end\{align\*\}", out, re.S)
+    assert len(chains) >= 5
+    for chain in chains:
+        rows = chain.split(" \\\\\n")
+        assert len(rows) >= 2 and all(row.count("&=") == 1 for row in rows), chain
+    for line in re.findall(r"^\\\[ (.*) \\\]$", out, re.M):
+        assert line.count(" = ") <= 1, line  # one relation: no chain on one line
+    engine = _engine("pdflatex")
+    if engine is None:
+        pytest.skip("pdflatex not installed")
+    (tmp_path / "d.tex").write_text(out, encoding="utf-8")
+    proc = subprocess.run(
+        [engine, "-interaction=nonstopmode", "-halt-on-error", "d.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    log = (tmp_path / "d.log").read_text(encoding="utf-8", errors="replace")
+    assert "Overfull \\hbox" not in log, log[log.find("Overfull") :][:300]

@@ -42,6 +42,17 @@ def equation_latex(report: Report, item: Equation | Step, align: bool = False) -
     return text + _scope(report, item, p)
 
 
+def chain_rows(report: Report, item: Equation | Step) -> str:
+    """``lhs &= a \\\\ &= b \\\\ &= c`` for ``align*``: a chain that on one line runs past
+    the page (cs231n's update, 255 pt too wide) breaks before each relation, as the
+    HTML page sets it in rows."""
+    p, item = _printer(report, item)
+    rel = getattr(item, "rel", "=")
+    rows = [f"{p.doprint(item.lhs)} &{rel} {p.doprint(item.rhs[0])}"]
+    rows += [f"&{rel} {p.doprint(r)}" for r in item.rhs[1:]]
+    return " \\\\\n".join(rows) + _scope(report, item, p)
+
+
 _UNITS = {"output": r"\text{outputs}", "hidden": r"\text{hidden}"}
 
 
@@ -242,7 +253,11 @@ def document(report: Report, lang: str = "en") -> str:
                 for n, latex in enumerate(symbols):  # symbols set as math, never escaped
                     text = text.replace(f"\x00{n}\x00", f"${latex}$")
                 body.append(("text", text))
-            body.append(("math", equation_latex(report, item)))
+            inner = getattr(item, "equation", item)
+            if len(inner.rhs) >= 2:  # a chain: one relation a row, as the notes break it
+                body.append(("rows", chain_rows(report, item)))
+            else:
+                body.append(("math", equation_latex(report, item)))
     from ..teach.picture import report_tikz
     from .html import summary
 
