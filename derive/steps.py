@@ -25,6 +25,17 @@ from .record import What
 from .report import matrix_equations
 
 
+def _form_rule(d: Derivation, layer: int) -> str:
+    """The rule of the step that puts in f'(net): its output form (``O(1 - O)``), or,
+    where f' is a number (identity: 1), its value, which says nothing of the output."""
+    act = d.network.activations[layer - 1]
+    f = act.expr
+    if f is not None and not act.vector and len(f.free_symbols) == 1:
+        if not sp.diff(f, *f.free_symbols).free_symbols:
+            return "constant_derivative"
+    return "output_form"
+
+
 def _D(expr: sp.Expr, wrt: sp.Expr) -> sp.Derivative:
     return sp.Derivative(expr, wrt, evaluate=False)
 
@@ -144,7 +155,7 @@ def output_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     if delta.rewritten:
         last = delta.shown  # δ = -∂E/∂net, so ∂E/∂w = -(δ's own sign) δ O
         rewritten = Factors(last.factors + (Factor(local, "input"),), -last.sign)
-        steps.append(Step(dE, (plus(rewritten),), "output_form"))
+        steps.append(Step(dE, (plus(rewritten),), _form_rule(d, L)))
     steps += _results(d, L, scale)
     return _one_output(steps, d)
 
@@ -203,7 +214,7 @@ def hidden_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     delta = d.delta(h)
     steps.append(Step(delta.lhs, (delta.definition, delta.chain), "define_delta"))
     if delta.rewritten:
-        steps.append(Step(delta.lhs, delta.rewritten, "output_form"))
+        steps.append(Step(delta.lhs, delta.rewritten, _form_rule(d, h)))
     steps.append(Step(dE, d.gradient(S.W(h)).rhs, "chain_rule"))
     upd = d.update(S.W(h))
     chain = (-S.eta * dE,) + upd.rhs + upd.expanded

@@ -137,6 +137,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "write the activation's derivative in terms of the node's output",
         "zh": "把激活函数的导数写成节点输出的函数",
     },
+    "constant_derivative": {
+        "en": "the activation's derivative is a constant: put in its value",
+        "zh": "激活函数的导数是常数：代入它的值",
+    },
     "define_delta": {
         "en": "name the error term (the local gradient)",
         "zh": "定义误差项（局部梯度）",

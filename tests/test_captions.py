@@ -70,3 +70,32 @@ def test_one_output_is_not_told_about_every_output(name):
     assert "每个输出" not in text and "只有输出" not in text
     one = [c for _, c, _ in found if "one output" in c or "唯一的输出" in c]
     assert len(one) == 1, text
+
+
+OUTPUT_FORM = "Write the activation's derivative in terms of the node's output"
+CONSTANT = "The activation's derivative is a constant: put in its value"
+
+
+@pytest.mark.parametrize(
+    "options, output_form, constant",
+    [
+        ((), 2, 0),  # sigmoid: O_k(1 - O_k), O_j(1 - O_j)
+        (("--activation", "identity"), 0, 2),  # f' = 1 says nothing of the output
+        (("--notation", "bishop"), 1, 1),  # tanh hidden layer, identity output
+        (("--notation", "doc003"), 0, 1),  # its identity output (Φ stays Φ')
+        (("--activation", "tanh", "--output-activation", "identity"), 1, 1),
+    ],
+)
+def test_a_constant_derivative_is_not_written_in_terms_of_the_output(
+    options, output_form, constant
+):
+    """Bishop's and note 003's identity output put in f' = 1: a caption "in terms of the
+    node's output" over ``(y_k - t_k) z_j`` said what the step does not do."""
+    found = steps(*options)
+    captions = [c for _, c, _ in found]
+    assert captions.count(OUTPUT_FORM) == output_form, captions
+    assert captions.count(CONSTANT) == constant, captions
+    for n, (_, caption, math) in enumerate(found):
+        if caption in (OUTPUT_FORM, CONSTANT):
+            before = found[n - 1][2]
+            assert "'" in before.split(" = ", 1)[1] and "'" not in math.split(" = ", 1)[1]
