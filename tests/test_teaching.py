@@ -178,6 +178,21 @@ def test_html_sum_in_parentheses_keeps_its_limits_below():
     assert signs and all(b.get("form") == "prefix" for b in signs)
 
 
+@pytest.mark.parametrize("notation", ["doc003", "nielsen", "doc004"])
+def test_html_primes_are_never_superscripts(notation):
+    """``f'``, ``{\\Phi_2}'`` and note 003's ``\\Phi'_{j}``: the prime glyph is raised
+    already; as a superscript (``<msubsup>Φ j ′``) Chromium set it tiny, above the j."""
+    code, out, err = run("latex", "--steps", "--format", "html", "--notation", notation)
+    assert code == 0, err
+    primes = 0
+    for node in parse_page(out).iter():
+        if node.tag in (f"{MATHML}msup", f"{MATHML}msubsup"):
+            assert (node[-1].text or "").strip() not in html.PRIMES, ET.tostring(node)
+        if node.tag == f"{MATHML}mo" and (node.text or "").strip() in html.PRIMES:
+            primes += 1
+    assert primes >= 3
+
+
 def test_html_text_escapes_and_relation_approx():
     text = html.render(derive.explain("rashid", steps=True).report, "en")
     parse_page(text)

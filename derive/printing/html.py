@@ -87,7 +87,8 @@ def _merge_upright_names(node: ET.Element) -> None:
 
 def _primes_on_baseline(node: ET.Element) -> None:
     """``<msup><mi>f</mi><mi>′</mi></msup>`` -> ``<mi>f</mi><mo>′</mo>``: the prime glyph
-    is already raised, and as a superscript it lands tiny and too high."""
+    is already raised, and as a superscript it lands tiny and too high (with a
+    subscript too, ``\\Phi'_{j}``: the subscript goes on the primed name)."""
     for child in node:
         _primes_on_baseline(child)
         if (
@@ -101,6 +102,21 @@ def _primes_on_baseline(node: ET.Element) -> None:
             child.attrib.clear()
             prime.tag = "mo"
             prime.attrib.update(lspace="0", rspace="0")
+        elif (
+            _local(child.tag) == "msubsup"
+            and len(child) == 3
+            and not len(child[2])
+            and (child[2].text or "").strip() in PRIMES
+        ):  # Φ'_j: <msub><mrow>Φ ′</mrow> j</msub>, the prime on the base, j below it
+            base, _, prime = list(child)
+            child.remove(prime)
+            child.remove(base)
+            primed = ET.Element("mrow")
+            primed.extend([base, prime])
+            prime.tag = "mo"
+            prime.attrib.update(lspace="0", rspace="0")
+            child.tag = "msub"
+            child.insert(0, primed)
 
 
 TALL = ("mfrac", "munder", "mover", "munderover", "mtable")
