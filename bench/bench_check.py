@@ -156,21 +156,21 @@ def relations_to_time() -> list[tuple[str, str, tuple, object]]:
 
 
 def _network(notation: str, extra: tuple):
-    """The network ``derive latex --notation NOTATION *extra`` printed."""
-    from derive.notation import PRESETS, network_for
+    """The network ``derive latex --notation NOTATION *extra`` printed (as the CLI builds it)."""
+    from derive.commands.latex import network_from
+    from derive.notation import PRESETS
 
     rest = [a for a in extra if a != "--bias"]
     opts = dict(zip(rest[::2], rest[1::2]))
-    act = opts.get("--activation")
-    if "--output-activation" in opts:
-        act = f"{act},{opts['--output-activation']}"
-    return network_for(
-        PRESETS[notation],
-        activation=act,
+    args = argparse.Namespace(
+        activation=opts.get("--activation"),
+        output_activation=opts.get("--output-activation"),
         loss=opts.get("--loss"),
         layers=opts.get("--layers"),
-        bias=True if "--bias" in extra else None,
+        bias="--bias" in extra,
+        weight_decay=None,
     )
+    return network_from(args, PRESETS[notation])
 
 
 def slowest_relations(top: int = 5) -> None:
