@@ -103,6 +103,29 @@ def check_in_process(text: str) -> tuple[int, float, float]:
     return len(rels), time.perf_counter() - start, time.process_time() - cpu
 
 
+PRINTOUTS: list[tuple[str, list[str]]] = [
+    ("doc004", []),
+    ("rashid", []),
+    ("doc003", []),
+    ("doc004", ["--layers", "3,4,4,4,2", "--bias"]),
+    # beyond the notes' defaults: a softmax output with biases (the costliest unrolled
+    # loss at 2 layers), deep, and another book's conventions
+    (
+        "doc004",
+        ["--activation", "tanh", "--output-activation", "softmax", "--loss", "ce", "--bias"],
+    ),
+    (
+        "doc004",
+        ["--activation", "tanh,relu,sigmoid,softmax", "--loss", "ce", "--layers", "5,4,3,6,2"],
+    ),
+    (
+        "nielsen",
+        ["--activation", "relu", "--output-activation", "sigmoid", "--loss", "bce", "--bias"],
+    ),
+]
+"""(notation, options) of the `derive latex --steps` printouts whose relations are timed."""
+
+
 def relations_to_time() -> list[tuple[str, str, tuple, object]]:
     """(origin, notation, network options, relation): the notes', the README's, the
     tool's own output (each checked against the network it was printed for)."""
@@ -117,31 +140,13 @@ def relations_to_time() -> list[tuple[str, str, tuple, object]]:
         if line.startswith("python -m derive check '") and line.endswith("'"):
             text = line.split(" '", 1)[1][:-1].replace("'\"'\"'", "'")
             out += [("README", "doc004", (), r) for r in split_relations(text)]
-    for notation, extra in [
-        ("doc004", []),
-        ("rashid", []),
-        ("doc003", []),
-        ("doc004", ["--layers", "3,4,4,4,2", "--bias"]),
-        # beyond the notes' defaults: a softmax output with biases (the costliest unrolled
-        # loss at 2 layers), deep, and another book's conventions
-        (
-            "doc004",
-            ["--activation", "tanh", "--output-activation", "softmax", "--loss", "ce", "--bias"],
-        ),
-        (
-            "doc004",
-            ["--activation", "tanh,relu,sigmoid,softmax", "--loss", "ce", "--layers", "5,4,3,6,2"],
-        ),
-        (
-            "nielsen",
-            ["--activation", "relu", "--output-activation", "sigmoid", "--loss", "bce", "--bias"],
-        ),
-    ]:
+    for notation, extra in PRINTOUTS:
         printed = subprocess.run(
             [sys.executable, "-m", "derive", "latex", "--notation", notation, "--steps", *extra],
             cwd=ROOT,
             capture_output=True,
             text=True,
+            check=True,
         ).stdout
         label = f"latex {notation} {' '.join(extra)}".strip()
         for f in find_formulas(printed, markdown=False):
