@@ -103,6 +103,29 @@ def check_in_process(text: str) -> tuple[int, float, float]:
     return len(rels), time.perf_counter() - start, time.process_time() - cpu
 
 
+PRINTOUTS: list[tuple[str, list[str]]] = [
+    ("doc004", []),
+    ("rashid", []),
+    ("doc003", []),
+    ("doc004", ["--layers", "3,4,4,4,2", "--bias"]),
+    # beyond the notes' defaults: a softmax output with biases (the costliest unrolled
+    # loss at 2 layers), deep, and another book's conventions
+    (
+        "doc004",
+        ["--activation", "tanh", "--output-activation", "softmax", "--loss", "ce", "--bias"],
+    ),
+    (
+        "doc004",
+        ["--activation", "tanh,relu,sigmoid,softmax", "--loss", "ce", "--layers", "5,4,3,6,2"],
+    ),
+    (
+        "nielsen",
+        ["--activation", "relu", "--output-activation", "sigmoid", "--loss", "bce", "--bias"],
+    ),
+]
+"""(notation, options) of the `derive latex --steps` printouts whose relations are timed."""
+
+
 def relations_to_time() -> list[tuple[str, str, tuple, object]]:
     """(origin, notation, network options, relation): the notes', the README's, the
     tool's own output (each checked against the network it was printed for)."""
@@ -117,31 +140,13 @@ def relations_to_time() -> list[tuple[str, str, tuple, object]]:
         if line.startswith("python -m derive check '") and line.endswith("'"):
             text = line.split(" '", 1)[1][:-1].replace("'\"'\"'", "'")
             out += [("README", "doc004", (), r) for r in split_relations(text)]
-    for notation, extra in [
-        ("doc004", []),
-        ("rashid", []),
-        ("doc003", []),
-        ("doc004", ["--layers", "3,4,4,4,2", "--bias"]),
-        # beyond the notes' defaults: a softmax output with biases (the costliest unrolled
-        # loss at 2 layers), deep, and another book's conventions
-        (
-            "doc004",
-            ["--activation", "tanh", "--output-activation", "softmax", "--loss", "ce", "--bias"],
-        ),
-        (
-            "doc004",
-            ["--activation", "tanh,relu,sigmoid,softmax", "--loss", "ce", "--layers", "5,4,3,6,2"],
-        ),
-        (
-            "nielsen",
-            ["--activation", "relu", "--output-activation", "sigmoid", "--loss", "bce", "--bias"],
-        ),
-    ]:
+    for notation, extra in PRINTOUTS:
         printed = subprocess.run(
             [sys.executable, "-m", "derive", "latex", "--notation", notation, "--steps", *extra],
             cwd=ROOT,
             capture_output=True,
             text=True,
+            check=True,
         ).stdout
         label = f"latex {notation} {' '.join(extra)}".strip()
         for f in find_formulas(printed, markdown=False):
@@ -156,21 +161,21 @@ def relations_to_time() -> list[tuple[str, str, tuple, object]]:
 
 
 def _network(notation: str, extra: tuple):
-    """The network ``derive latex --notation NOTATION *extra`` printed."""
-    from derive.notation import PRESETS, network_for
+    """The network ``derive latex --notation NOTATION *extra`` printed (as the CLI builds it)."""
+    from derive.commands.latex import network_from
+    from derive.notation import PRESETS
 
     rest = [a for a in extra if a != "--bias"]
     opts = dict(zip(rest[::2], rest[1::2]))
-    act = opts.get("--activation")
-    if "--output-activation" in opts:
-        act = f"{act},{opts['--output-activation']}"
-    return network_for(
-        PRESETS[notation],
-        activation=act,
+    args = argparse.Namespace(
+        activation=opts.get("--activation"),
+        output_activation=opts.get("--output-activation"),
         loss=opts.get("--loss"),
         layers=opts.get("--layers"),
-        bias=True if "--bias" in extra else None,
+        bias="--bias" in extra,
+        weight_decay=None,
     )
+    return network_from(args, PRESETS[notation])
 
 
 def slowest_relations(top: int = 5) -> None:

@@ -81,12 +81,15 @@ def equations(d: Derivation) -> tuple[Equation, ...]:
             note="book_exact_one_hot" if one_hot else "book_exact",
         )
     else:
+        # r free of the outputs (1/K of a mean, identity output): the rule drops a
+        # constant, not the output activation's derivative
+        constant = not (r.has(S.O(L)) or r.has(S.net(L)))
         book_hidden = Equation(
             "book_hidden",
             S.Delta("W", L - 1)[i, j],
             (book_rule,),
             kind="approximation",
-            note="approximation",
+            note="approximation_mean" if constant else "approximation",
             rel=r"\approx",
         )
     out.append(book_hidden)

@@ -77,6 +77,12 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "近似：书中隐藏层的规则使用 {e_j}，漏掉了对 {k} 求和中输出层激活函数的导数；"
         "它不是精确梯度",
     },
+    "approximation_mean": {
+        "en": "APPROXIMATION: the book's hidden-layer rule uses {e_j}, which leaves out the "
+        "mean's 1/{K} inside the sum over {k}: its step is {K} times the gradient's",
+        "zh": "近似：书中隐藏层的规则使用 {e_j}，漏掉了对 {k} 求和中均值的 1/{K}："
+        "它的步长是梯度的 {K} 倍",
+    },
     "exact": {
         "en": "the exact gradient keeps the derivative inside the sum over {k}",
         "zh": "精确梯度在对 {k} 的求和中保留了该导数",
