@@ -263,3 +263,33 @@ def test_document_breaks_a_chain_into_rows_and_fits_the_page(tmp_path, options):
     assert proc.returncode == 0, proc.stdout[-2000:]
     log = (tmp_path / "d.log").read_text(encoding="utf-8", errors="replace")
     assert "Overfull \\hbox" not in log, log[log.find("Overfull") :][:300]
+
+
+def test_document_captions_start_at_one_margin(tmp_path):
+    """Every caption starts at the left margin: the first after a heading did, the rest
+    were indented as new paragraphs, so the steps' captions zigzagged down the page."""
+    engine = _engine("pdflatex")
+    if engine is None or not shutil.which("pdftotext"):
+        pytest.skip("pdflatex or pdftotext not installed")
+    code, out, err = run("latex", "--document", "--steps")
+    assert code == 0, err
+    (tmp_path / "d.tex").write_text(out, encoding="utf-8")
+    proc = subprocess.run(
+        [engine, "-interaction=nonstopmode", "-halt-on-error", "d.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    subprocess.run(["pdftotext", "-bbox-layout", "d.pdf", "d.html"], cwd=tmp_path, timeout=60)
+    lines = re.findall(
+        r'<line xMin="([0-9.]+)"[^>]*>(.*?)</line>', (tmp_path / "d.html").read_text(), re.S
+    )
+    captions = {
+        float(x)
+        for x, words in lines
+        if " ".join(re.findall(r">([^<]+)</word>", words))
+        in ("Chain rule.", "Power rule.", "Matrix form.", "Expand the error function.")
+    }
+    assert captions and max(captions) - min(captions) < 0.5, sorted(captions)
