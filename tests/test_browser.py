@@ -160,3 +160,36 @@ def test_the_picture_fits_a_phone_screen(tmp_path):
     width = box["right"] - box["left"]
     _, _, w, h = map(float, re.search(r'<svg[^>]*viewBox="([^"]*)"', page).group(1).split())
     assert width > 200 and abs(box["height"] / width - h / w) < 0.05
+
+
+NODE_LABELS = """<script>
+const out = [];
+for (const c of document.querySelectorAll("svg.network circle")) {
+  const box = c.getBoundingClientRect();
+  for (const f of document.querySelectorAll("svg.network foreignObject.node")) {
+    const m = f.querySelector("math").getBoundingClientRect();
+    const cx = (m.left + m.right) / 2, cy = (m.top + m.bottom) / 2;
+    if (Math.abs(cx - (box.left + box.right) / 2) < 2 && Math.abs(cy - (box.top + box.bottom) / 2) < 8)
+      out.push({label: f.textContent, width: m.width, circle: box.width});
+  }
+}
+const pre = document.createElement("pre");
+pre.id = "derive-nodes";
+pre.textContent = JSON.stringify(out);
+document.body.appendChild(pre);
+</script>"""
+
+
+@pytest.mark.parametrize("notation", ["cs231n", "doc003"])
+def test_every_node_label_fits_inside_its_circle(tmp_path, notation):
+    """CS231n's hidden_{j_1} and probs_{k_1} ran past their circles' edges."""
+    page = html.render(derive.explain(notation, steps=False).report, "en")
+    path = tmp_path / "page.html"
+    path.write_text(page.replace("</body>", NODE_LABELS + "</body>"), encoding="utf-8")
+    result = chromium(tmp_path, "--dump-dom", path.as_uri())
+    match = re.search(r'<pre id="derive-nodes">(.*?)</pre>', result.stdout)
+    assert match, result.stderr[-2000:]
+    nodes = json.loads(match.group(1))
+    assert len(nodes) >= 7, nodes
+    for node in nodes:
+        assert node["width"] <= node["circle"] - 2, node

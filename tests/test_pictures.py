@@ -157,3 +157,18 @@ def test_no_two_weight_labels_touch(widths):
                 a[2] + gap <= b[0] or b[2] + gap <= a[0] or a[3] + gap <= b[1] or b[3] + gap <= a[1]
             )
             assert apart, (a, b)
+
+
+def test_one_output_is_drawn_as_the_text_names_it():
+    """Note 003 writes its one output y and its weights W^2_j: the picture did too little
+    of that (y_{k_1}, W^2_{j_1 k_1})."""
+    from derive.notation import PRESETS, network_for
+    from derive.teach.render import NodePrinter
+
+    notation = PRESETS["doc003"]
+    net = network_for(notation)
+    printer = NodePrinter({"notation": notation, "depth": net.depth, "widths": net.widths})
+    labels = picture.symbolic_labels(net.widths, printer)
+    assert labels.node[net.depth, 0] == "y"
+    assert labels.edge[net.depth, 0, 0] == "W^{2}_{j_{1}}"
+    assert labels.node[1, 0] == "h_{j_{1}}"  # the hidden layer keeps its node indices

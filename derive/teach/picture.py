@@ -11,7 +11,10 @@ so a picture says ``O_{j_1}``, ``a^{2}_{1}`` or ``h_1`` as its text does.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
+
+import sympy as sp
 
 from .. import symbols as S
 
@@ -185,7 +188,12 @@ def symbolic_labels(widths: tuple[int, ...], printer) -> Labels:
     """Labels of a derivation's network: node outputs and one weight per layer, no numbers."""
     from .render import node_index
 
+    last = len(widths) - 1
+    one_output = getattr(printer.notation, "scalar_output", False)
+
     def Node(layer, n):  # noqa: N802 - the notation's index of a concrete node
+        if one_output and layer == last:  # note 003's y, W^2_j: the one output has no index
+            return sp.Integer(0)
         return node_index(printer.notation, layer, n)
 
     node, delta, edge = {}, {}, {}
@@ -210,13 +218,29 @@ def _mathml(latex: str) -> str:
     return convert(latex)
 
 
-def _math(x: float, y: float, w: float, h: float, latex: str, cls: str) -> str:
-    """A MathML label centred at (x, y), inside a foreignObject."""
+def _math(x: float, y: float, w: float, h: float, latex: str, cls: str, px: float = 0) -> str:
+    """A MathML label centred at (x, y), inside a foreignObject (``px``: its font size)."""
+    style = f' style="font-size:{px:.1f}px"' if px else ""
     return (
         f'<foreignObject x="{x - w / 2:.1f}" y="{y - h / 2:.1f}" width="{w:.0f}" '
-        f'height="{h:.0f}" class="{cls}"><div xmlns="http://www.w3.org/1999/xhtml">'
+        f'height="{h:.0f}" class="{cls}"><div xmlns="http://www.w3.org/1999/xhtml"{style}>'
         f"{_mathml(latex)}</div></foreignObject>"
     )
+
+
+def label_width(latex: str, px: float = 14) -> float:
+    """About how wide ``latex`` sets at ``px``: a letter 0.5 em, a subscript's 0.4 em."""
+    text = re.sub(r"\\(mathrm|text|operatorname)\b", "", latex)
+    main, _, sub = text.partition("_")
+    letters = lambda t: len(re.sub(r"[{}\\ ]", "", t))  # noqa: E731
+    return px * (0.5 * letters(main) + 0.4 * letters(sub))
+
+
+def node_font(latex: str, radius: float, px: float = 14) -> float:
+    """The font size that fits ``latex`` inside a node of ``radius`` (never above ``px``):
+    CS231n's hidden_{j_1} and probs_{k_1} ran past the circle's edge."""
+    room = 2 * radius - 4
+    return min(px, px * room / max(label_width(latex, px), 1))
 
 
 def svg(worked, printed) -> str:
@@ -319,7 +343,9 @@ def draw_svg(
                 continue
             lit = ' class="lit"' if (s.layer, s.node) in lit_nodes else ""
             out.append(f'<circle{lit} cx="{s.x:.1f}" cy="{s.y:.1f}" r="{r}"/>')
-            out.append(_math(s.x, s.y, 2 * r + 16, 24, labels.node[s.layer, s.node], "node"))
+            label = labels.node[s.layer, s.node]
+            px = node_font(label, r)
+            out.append(_math(s.x, s.y, 2 * r + 16, 24, label, "node", px if px < 14 else 0))
             below = s.y + r + 13
             value = labels.value.get((s.layer, s.node), "")
             if value:
