@@ -101,9 +101,11 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "当目标为独热编码（{d_k} 之和为 1）时即 {one_hot}",
     },
     "batch_mean": {
-        "en": "the mean over the examples of a batch: a term with an example's values is "
-        "that example's share, and the batch sums the shares",
-        "zh": "对一批样本取平均：含某个样本取值的项是该样本的一份，整批把各份相加",
+        "en": "the loss is the mean over the batch's {N} examples: a line in one example's "
+        "values is that example's part, 1/{N} included, and the batch adds up the parts "
+        "(the matrix forms below are that sum)",
+        "zh": "损失是一批 {N} 个样本的平均：用一个样本的值写出的一行是该样本的那一份（含 1/{N}），"
+        "整批把各份相加（下面的矩阵形式就是这个和）",
     },
     # rules of the step-by-step derivations
     "expand_loss": {"en": "expand the error function", "zh": "展开误差函数"},

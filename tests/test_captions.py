@@ -99,3 +99,11 @@ def test_a_constant_derivative_is_not_written_in_terms_of_the_output(
         if caption in (OUTPUT_FORM, CONSTANT):
             before = found[n - 1][2]
             assert "'" in before.split(" = ", 1)[1] and "'" not in math.split(" = ", 1)[1]
+
+
+def test_a_batch_mean_is_captioned_with_the_notations_batch_size():
+    """CS231n's L is the mean over N examples: the caption above it names N, as printed."""
+    code, out, err = run_cli("latex", "--notation", "cs231n", "--format", "markdown")
+    assert code == 0, err
+    (line,) = [ln for ln in out.splitlines() if "mean over the batch" in ln]
+    assert "batch's N examples" in line and "1/N included" in line, line

@@ -100,6 +100,7 @@ def _names(report: Report, item, wanted: tuple[str, ...]) -> dict[str, str]:
         "d_k - O_k": S.d[k] - S.O(L)[k],
         "e_j": S.e(L - 1)[j],
         "K": S.width(L),
+        "N": S.batch,
     }
     if report.notation.layers == "numbered":  # a worked example names node 1
         exprs = {key: e if key == "k" else e.xreplace({j: 0, k: 0}) for key, e in exprs.items()}
