@@ -18,11 +18,17 @@ from .display import Decayed, Equation, Step
 from .functions import ACTIVATIONS
 from .matrix import Hadamard, MatVec, NotVectorizable, Outer, Vec, of_factors, outer
 from .notation import Notation, for_depth
+from .text import say
 
 
 @dataclass(frozen=True)
 class Heading:
     key: str
+    names: tuple[tuple[str, str], ...] = ()
+    """The values of the heading's placeholders (``{n}``: which hidden layer)."""
+
+    def text(self, lang: str) -> str:
+        return say(self.key, lang, dict(self.names) or None)
 
 
 @dataclass(frozen=True)
@@ -208,6 +214,16 @@ def _activation_names(notation: Notation, d: Derivation) -> Notation:
     return replace(notation, activation=names)
 
 
+def _layer_heading(n: int, depth: int) -> Heading:
+    """The heading of the n-th layer's block back from the output; deep networks number
+    their hidden layers (the same words over each read as one layer twice)."""
+    if n == 0:
+        return Heading("output_layer")
+    if depth == 2:
+        return Heading("hidden_layer")
+    return Heading("hidden_layer_back", (("n", str(n)),))
+
+
 def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "en") -> Report:
     notation = _activation_names(for_depth(notation, d.depth), d)
     blocks: list = []
@@ -247,7 +263,7 @@ def build(d: Derivation, notation: Notation, steps: bool = False, lang: str = "e
     add(sections["forward"])
     for n, keys in enumerate(sections["layers"]):
         if show is None or show & set(keys):
-            blocks.append(Heading("output_layer" if n == 0 else "hidden_layer"))
+            blocks.append(_layer_heading(n, d.depth))
         add(keys)
     if show is None or "matrix" in show:
         matrices = matrix_equations(d)

@@ -14,6 +14,10 @@ TEXT: dict[str, dict[str, str]] = {
     "forward": {"en": "Forward pass and error", "zh": "正向计算与误差函数"},
     "output_layer": {"en": "Output layer", "zh": "输出层与隐藏层之间的权值调整"},
     "hidden_layer": {"en": "Hidden layer", "zh": "隐藏层与输入层之间的权值调整"},
+    "hidden_layer_back": {
+        "en": "Hidden layer, {n} back from the output",
+        "zh": "隐藏层（从输出层往回第 {n} 层）",
+    },
     "matrix": {
         "en": "Matrix form (one sample, column vectors)",
         "zh": "矩阵形式（单个样本，列向量）",

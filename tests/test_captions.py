@@ -107,3 +107,14 @@ def test_a_batch_mean_is_captioned_with_the_notations_batch_size():
     assert code == 0, err
     (line,) = [ln for ln in out.splitlines() if "mean over the batch" in ln]
     assert "batch's N examples" in line and "1/N included" in line, line
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_deep_networks_hidden_layers_have_headings_of_their_own(lang):
+    code, out, err = run_cli(
+        "latex", "--layers", "3,4,4,4,2", "--format", "markdown", "--lang", lang
+    )
+    assert code == 0, err
+    headings = [ln for ln in out.splitlines() if ln.startswith("## ")]
+    assert len(headings) == len(set(headings)), headings
+    assert sum(("back from the output" in h or "往回" in h) for h in headings) == 3, headings

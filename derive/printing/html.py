@@ -235,7 +235,7 @@ def _items(report: Report, lang: str) -> list[dict]:
         if isinstance(block, Heading):
             sections.append(
                 {
-                    "heading": say(block.key, lang),
+                    "heading": block.text(lang),
                     "entries": [],
                     "steps": block.key.startswith("steps_"),
                 }

@@ -33,7 +33,7 @@ def _sections(report: Report, lang: str):
         if isinstance(block, Heading):
             sections.append(
                 {
-                    "heading": escape(say(block.key, lang)),
+                    "heading": escape(block.text(lang)),
                     "steps": block.key.startswith("steps_"),
                     "entries": [],
                 }

@@ -177,7 +177,7 @@ def render(report: Report, lang: str = "en") -> str:
     lines = []
     for item in report.blocks:
         if isinstance(item, Heading):
-            lines.append(f"% {say(item.key, lang)}")
+            lines.append(f"% {item.text(lang)}")
         elif isinstance(item, Prose):
             lines.append(f"% {say(item.key, lang)}")
         else:
@@ -239,7 +239,7 @@ def document(report: Report, lang: str = "en") -> str:
     body = []
     for item in report.blocks:
         if isinstance(item, Heading):
-            body.append(("section", _tex_escape(say(item.key, lang))))
+            body.append(("section", _tex_escape(item.text(lang))))
         elif isinstance(item, Prose):
             body.append(("text", _tex_escape(say(item.key, lang))))
         else:
