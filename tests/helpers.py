@@ -149,3 +149,19 @@ def load_generated(combo):
         spec.loader.exec_module(module)
         _GENERATED[combo] = module
     return _GENERATED[combo]
+
+
+def compile_tex(engine: str, tmp_path, text: str, name: str = "d", timeout: int = 120):
+    """``text`` written to ``tmp_path/name.tex`` and compiled once by ``engine`` (pdflatex,
+    xelatex), halting on the first error: the finished process (its stdout the log)."""
+    import subprocess
+
+    (tmp_path / f"{name}.tex").write_text(text, encoding="utf-8")
+    return subprocess.run(
+        [engine, "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

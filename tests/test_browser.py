@@ -90,6 +90,20 @@ def chromium(tmp_path: Path, *args: str, size: str = "1000,1400") -> subprocess.
     )
 
 
+def measured(tmp_path: Path, page: str, script: str, *ids: str, size: str = "1000,1400"):
+    """``page`` with ``script`` appended, laid out by Chromium: the JSON each of the
+    script's ``<pre id=...>`` holds after layout, in the order of ``ids``."""
+    path = tmp_path / "page.html"
+    path.write_text(page.replace("</body>", script + "</body>"), encoding="utf-8")
+    result = chromium(tmp_path, "--dump-dom", path.as_uri(), size=size)
+    found = []
+    for id_ in ids:
+        match = re.search(rf'<pre id="{id_}">(.*?)</pre>', result.stdout)
+        assert match, result.stderr[-2000:]
+        found.append(json.loads(match.group(1)))
+    return found[0] if len(found) == 1 else found
+
+
 @pytest.fixture(scope="module")
 def report():
     return derive.explain("doc004", steps=True).report
@@ -98,12 +112,7 @@ def report():
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_mathml_renders_with_size(tmp_path, report, lang):
     page = html.render(report, lang)
-    path = tmp_path / "page.html"
-    path.write_text(page.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
-    result = chromium(tmp_path, "--dump-dom", path.as_uri())
-    match = re.search(r'<pre id="derive-sizes">(.*?)</pre>', result.stdout)
-    assert match, result.stderr[-2000:]
-    sizes = json.loads(match.group(1))
+    sizes, inline = measured(tmp_path, page, MEASURE, "derive-sizes", "derive-inline")
     assert len(sizes) == page.count('<div class="eq">')
     for size in sizes:
         assert size["display"] == "block math"  # laid out as MathML, not as unknown tags
@@ -114,7 +123,6 @@ def test_mathml_renders_with_size(tmp_path, report, lang):
     assert any(s["rows"] >= 3 for s in sizes)  # chains a = b = c on rows
     chains = [s for s in sizes if s["rows"] >= 3]
     assert all(s["height"] > 60 for s in chains)
-    inline = json.loads(re.search(r'<pre id="derive-inline">(.*?)</pre>', result.stdout).group(1))
     assert inline  # "E depends on O_j through every output k": symbols set as math
     for size in inline:
         assert size["display"] in ("math", "inline math")  # laid out as MathML, inline
@@ -150,12 +158,7 @@ def test_the_picture_fits_a_phone_screen(tmp_path):
     """At 420 px the network picture shrinks to the column (it was cut off at the right,
     the output layer out of sight), keeping its proportions."""
     page = html.render(derive.explain("cs231n", steps=False).report, "en")
-    path = tmp_path / "page.html"
-    path.write_text(page.replace("</body>", NARROW + "</body>"), encoding="utf-8")
-    result = chromium(tmp_path, "--dump-dom", path.as_uri(), size="420,900")
-    match = re.search(r'<pre id="derive-picture">(.*?)</pre>', result.stdout)
-    assert match, result.stderr[-2000:]
-    box = json.loads(match.group(1))
+    box = measured(tmp_path, page, NARROW, "derive-picture", size="420,900")
     assert 0 <= box["left"] and box["right"] <= box["page"]
     width = box["right"] - box["left"]
     _, _, w, h = map(float, re.search(r'<svg[^>]*viewBox="([^"]*)"', page).group(1).split())
@@ -184,12 +187,7 @@ document.body.appendChild(pre);
 def test_every_node_label_fits_inside_its_circle(tmp_path, notation):
     """CS231n's hidden_{j_1} and probs_{k_1} ran past their circles' edges."""
     page = html.render(derive.explain(notation, steps=False).report, "en")
-    path = tmp_path / "page.html"
-    path.write_text(page.replace("</body>", NODE_LABELS + "</body>"), encoding="utf-8")
-    result = chromium(tmp_path, "--dump-dom", path.as_uri())
-    match = re.search(r'<pre id="derive-nodes">(.*?)</pre>', result.stdout)
-    assert match, result.stderr[-2000:]
-    nodes = json.loads(match.group(1))
+    nodes = measured(tmp_path, page, NODE_LABELS, "derive-nodes")
     assert len(nodes) >= 7, nodes
     for node in nodes:
         assert node["width"] <= node["circle"] - 2, node

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from derive.teach import picture
+from tests.helpers import compile_tex
 from tests.helpers import run_cli as run
 
 pytest.importorskip("latex2mathml")
@@ -77,15 +78,7 @@ def test_the_document_with_its_tikz_picture_compiles(tmp_path, engine, argv):
     code, tex, err = run("example", "--document", *argv)
     assert code == 0, err
     assert r"\begin{tikzpicture}" in tex and r"\usepackage{tikz}" in tex
-    (tmp_path / "example.tex").write_text(tex, encoding="utf-8")
-    done = subprocess.run(
-        [engine, "-interaction=nonstopmode", "-halt-on-error", "example.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = compile_tex(engine, tmp_path, tex, name="example")
     assert done.returncode == 0, done.stdout[-2000:]
     assert (tmp_path / "example.pdf").stat().st_size > 5000
 

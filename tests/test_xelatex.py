@@ -16,6 +16,7 @@ from contextlib import redirect_stderr, redirect_stdout
 import pytest
 
 from derive.cli import main
+from tests.helpers import compile_tex
 
 XELATEX = shutil.which("xelatex")
 HAVE_CTEX = (
@@ -40,15 +41,7 @@ def document(*argv: str) -> str:
 
 def xelatex(tmp_path, text: str) -> str:
     assert XELATEX and HAVE_CTEX, "CI is set but xelatex or ctex is missing"
-    (tmp_path / "note.tex").write_text(text, encoding="utf-8")
-    result = subprocess.run(
-        [XELATEX, "-interaction=nonstopmode", "-halt-on-error", "note.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    result = compile_tex(XELATEX, tmp_path, text, name="note", timeout=180)
     log = (tmp_path / "note.log").read_text(encoding="utf-8", errors="replace")
     assert result.returncode == 0, log[-3000:]
     pdf = (tmp_path / "note.pdf").read_bytes()
