@@ -153,15 +153,11 @@ def test_no_two_weight_labels_touch(widths):
 
 
 def test_one_output_is_drawn_as_the_text_names_it():
-    """Note 003 writes its one output y and its weights W^2_j: the picture did too little
-    of that (y_{k_1}, W^2_{j_1 k_1})."""
-    from derive.notation import PRESETS, network_for
-    from derive.teach.render import NodePrinter
+    """Note 003 writes its one output y and its weights W^2_j: the picture drew y_{k_1},
+    W^2_{j_1 k_1} (the document's TikZ picture and the page's SVG share these labels)."""
+    import derive
 
-    notation = PRESETS["doc003"]
-    net = network_for(notation)
-    printer = NodePrinter({"notation": notation, "depth": net.depth, "widths": net.widths})
-    labels = picture.symbolic_labels(net.widths, printer)
-    assert labels.node[net.depth, 0] == "y"
-    assert labels.edge[net.depth, 0, 0] == "W^{2}_{j_{1}}"
-    assert labels.node[1, 0] == "h_{j_{1}}"  # the hidden layer keeps its node indices
+    tikz = picture.report_tikz(derive.explain("doc003", steps=False).report)
+    assert "{$y$};" in tikz and "{$W^{2}_{j_{1}}$}" in tikz, tikz
+    assert "{$h_{j_{1}}$};" in tikz  # the hidden layer keeps its node indices
+    assert "k_{1}" not in tikz

@@ -184,12 +184,12 @@ def example_labels(worked, printed) -> Labels:
     return Labels(node, value, delta, edge, _sym(sym, S.delta(len(widths) - 1)))
 
 
-def symbolic_labels(widths: tuple[int, ...], printer) -> Labels:
-    """Labels of a derivation's network: node outputs and one weight per layer, no numbers."""
+def symbolic_labels(widths: tuple[int, ...], printer, one_output: bool = False) -> Labels:
+    """Labels of a derivation's network: node outputs and one weight per layer, no numbers
+    (``one_output``: note 003's y and W^2_j, the one output unindexed)."""
     from .render import node_index
 
     last = len(widths) - 1
-    one_output = getattr(printer.notation, "scalar_output", False)
 
     def Node(layer, n):  # noqa: N802 - the notation's index of a concrete node
         if one_output and layer == last:  # note 003's y, W^2_j: the one output has no index
@@ -463,7 +463,7 @@ def _report_labels(report) -> tuple[tuple[int, ...], Labels]:
 
     net = report.derivation.network
     printer = NodePrinter({"notation": report.notation, "depth": net.depth, "widths": net.widths})
-    return net.widths, symbolic_labels(net.widths, printer)
+    return net.widths, symbolic_labels(net.widths, printer, net.scalar_output)
 
 
 def report_tikz(report) -> str:
