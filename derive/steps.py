@@ -25,15 +25,12 @@ from .record import What
 from .report import matrix_equations
 
 
-def _form_rule(d: Derivation, layer: int) -> str:
-    """The rule of the step that puts in f'(net): its output form (``O(1 - O)``), or,
-    where f' is a number (identity: 1), its value, which says nothing of the output."""
-    act = d.network.activations[layer - 1]
-    f = act.expr
-    if f is not None and not act.vector and len(f.free_symbols) == 1:
-        if not sp.diff(f, *f.free_symbols).free_symbols:
-            return "constant_derivative"
-    return "output_form"
+def _form_rule(rewritten: Factors) -> str:
+    """The rule of the step that puts in f'(net), read from δ as the derivation rewrote
+    it: its output form (``O(1 - O)``), or, where f' was a number (identity: 1, gone
+    from the product), its value, which says nothing of the output."""
+    slopes = [f.expr for f in rewritten.factors if f.role == "fprime"]
+    return "output_form" if any(not e.is_number for e in slopes) else "constant_derivative"
 
 
 def _D(expr: sp.Expr, wrt: sp.Expr) -> sp.Derivative:
@@ -155,7 +152,7 @@ def output_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     if delta.rewritten:
         last = delta.shown  # δ = -∂E/∂net, so ∂E/∂w = -(δ's own sign) δ O
         rewritten = Factors(last.factors + (Factor(local, "input"),), -last.sign)
-        steps.append(Step(dE, (plus(rewritten),), _form_rule(d, L)))
+        steps.append(Step(dE, (plus(rewritten),), _form_rule(last)))
     steps += _results(d, L, scale)
     return _one_output(steps, d)
 
@@ -214,7 +211,7 @@ def hidden_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     delta = d.delta(h)
     steps.append(Step(delta.lhs, (delta.definition, delta.chain), "define_delta"))
     if delta.rewritten:
-        steps.append(Step(delta.lhs, delta.rewritten, _form_rule(d, h)))
+        steps.append(Step(delta.lhs, delta.rewritten, _form_rule(delta.shown)))
     steps.append(Step(dE, d.gradient(S.W(h)).rhs, "chain_rule"))
     upd = d.update(S.W(h))
     chain = (-S.eta * dE,) + upd.rhs + upd.expanded
