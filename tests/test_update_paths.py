@@ -54,6 +54,8 @@ PATHS = {
     "row blocks, one sample": (600, 500, None),  # 300,000 > 2**18: blocks of 524 and 76 rows
     "row blocks, one sample, one row a block": (3, 2**18 + 5, None),
     "scratch, a large batch": (300, 400, 8),  # 8 * 120,000 > 2**18
+    "a hidden layer of width 0, one sample": (5, 0, None),  # BLAS refuses empty arrays
+    "a hidden layer of width 0, a batch": (5, 0, 4),
 }
 
 
