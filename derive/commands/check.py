@@ -142,14 +142,15 @@ def _describe(v, where: str) -> list[str]:
 
 
 def _check(checker, rel):
-    """A continued formula holds if it continues any of the formulas it may continue."""
+    """A continued formula holds if it continues any of the formulas it may continue
+    (whether another one fails, and why, is not reported: not worked out)."""
     from dataclasses import replace
 
     verdict = checker.check(rel)
     if verdict.status == "holds" or not rel.alternatives:
         return verdict
     for lhs in rel.alternatives:
-        other = checker.check(replace(rel, lhs=lhs, alternatives=()))
+        other = checker.check(replace(rel, lhs=lhs, alternatives=()), explain=False)
         if other.status == "holds":
             return other
     return verdict
