@@ -395,3 +395,18 @@ def test_a_failure_asked_only_whether_it_holds_is_explained_when_asked_again():
     got = [skipping.check(rel) for rel in rels]
     assert "factor" in got[0].diagnosis
     assert [g.as_dict() for g in got] == [w.as_dict() for w in want]
+
+
+def test_checking_in_this_process_leaves_the_garbage_collector_as_it_was():
+    """`derive check` loads its modules with the collector off and freezes what they made;
+    a caller in the same process gets the collector back on, nothing left frozen, also
+    when the check ends in an error."""
+    import gc
+
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    code, out, _ = run("check", r"\delta_k = (d_k - O_k) f'(net_k)")
+    assert code == 0 and "holds" in out
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    code, _, err = run("check", r"\delta_k = (")
+    assert code == 2 and "error" in err
+    assert gc.isenabled() and gc.get_freeze_count() == 0
