@@ -21,9 +21,10 @@ candidate once, so a busy machine slows them alike),
 
 per sample and for a batch of 128, in float64 and float32; and a second "mixed"
 subprocess where generated and hand-written steps alternate call by call in one
-process.  It also times the modules' input checks alone, and ``derive train``'s
-throughput (samples/s, 784-100-10, 60,000 synthetic rows, one epoch) against
-the same loop with a PyTorch eager step.
+process.  It also times the modules' input checks alone, the step's matrix
+products alone (a floor for any NumPy step that computes them with NumPy's
+BLAS), and ``derive train``'s throughput (samples/s, 784-100-10, 60,000
+synthetic rows, one epoch) against the same loop with a PyTorch eager step.
 
 Every figure is a median over the stated repeats; ratios compare candidates
 measured side by side in the same process.
@@ -111,6 +112,30 @@ def hand_step(x, d, params, eta, bias: bool):
         delta = back
 
 
+def products_step(x, params, bias: bool):
+    """The matrix products of the plain step alone, on fixed operands: each layer's
+    ``O @ W``, each hidden layer's ``delta @ W.T`` and each weight's ``O_in.T @ delta``
+    (``np.outer`` for one sample) -- what any NumPy step computes, whatever it does
+    around them."""
+    import numpy as np
+
+    weights = params[::2] if bias else params
+    outs = [x]
+    for W in weights:
+        outs.append(outs[-1] @ W)
+    deltas = outs[1:]  # operands of the right shapes; the values do not change the time
+
+    def step():
+        for O, W in zip(outs, weights, strict=False):
+            O @ W
+        for W, delta in zip(weights[1:], deltas[1:], strict=True):
+            delta @ W.T if x.ndim == 2 else W @ delta
+        for O, delta in zip(outs, deltas, strict=False):
+            np.outer(O, delta) if x.ndim == 1 else O.T @ delta
+
+    return step
+
+
 def torch_step(torch, bias: bool):
     def step(x, d, params, eta):
         O = x
@@ -162,6 +187,7 @@ def candidates(net: str, size: str, dtype: str, library: str) -> dict:
             ),
             "hand-written": lambda: hand_step(x, d, params, ETA, bias),
             "input checks": lambda: gen._check(gx, gd, *gparams),
+            "matrix products": products_step(x, params, bias),
         }
     if library == "torch":
         import torch
@@ -331,8 +357,9 @@ def table(results: dict, repeat: int, quick: bool) -> list[str]:
         "and JAX each alone in its own process",
         "",
         "| configuration | network | case | generated | hand-written | gen/hand "
-        "| mixed gen/hand | input checks | PyTorch | gen/PyTorch | JAX jit |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| mixed gen/hand | input checks | matrix products / hand | PyTorch | gen/PyTorch "
+        "| JAX jit |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for config in CONFIGS:
         blocks, mixed = results[config]["numpy"], results[config]["mixed"]
@@ -346,6 +373,7 @@ def table(results: dict, repeat: int, quick: bool) -> list[str]:
                 f"| {config} | {net} | {size}, {dtype} | {fmt_us(gen)} | {fmt_us(hand)} "
                 f"| {fmt_x(gen / hand)} | {fmt_x(mix['generated'] / mix['hand-written'])} "
                 f"| {fmt_us(got['input checks'])} ({100 * got['input checks'] / gen:.0f} %) "
+                f"| {fmt_x(got['matrix products'] / hand)} "
                 f"| {fmt_us(torch_t)} | {fmt_x(gen / torch_t if torch_t else None)} "
                 f"| {fmt_us(jax_t)} |"
             )
