@@ -72,18 +72,35 @@ def process(argv: list[str], tree: Path = ROOT) -> tuple[float, float, float]:
     return time.perf_counter() - start, usage.ru_maxrss / 1024, cpu
 
 
+def whole_notes() -> list[tuple[str, str, Path]]:
+    """The notes checked whole, side by side: the study notes, note 002 (its formulas are
+    images: it ends in "nothing checkable", the cost of starting) and the example note."""
+    out = notes()
+    if SEEDS.is_dir():
+        out.insert(2, ("note 002", "rashid", next(SEEDS.glob("002_*.txt"))))
+        out.append(("example note004_en.md", "doc004", EXAMPLE))
+    return out
+
+
 def compare_notes(runs: int, against: Path) -> None:
     """Each note checked by this tree and by ``against`` (another checkout, e.g. an older
-    commit in a git worktree), alternately, so that both see the same load: medians and the
-    ratio of CPU seconds."""
-    for label, notation, path in notes():
+    commit in a git worktree), alternately, so that both see the same load: medians of
+    wall and CPU seconds and the ratios."""
+    print(f"median of {runs} runs each, alternating; here / {against}")
+    for label, notation, path in whole_notes():
         argv = ["check", "--notation", notation, "--file", str(path)]
         ours, theirs = [], []
         for _ in range(runs):
-            ours.append(process(argv)[2])
-            theirs.append(process(argv, against)[2])
-        a, b = statistics.median(ours), statistics.median(theirs)
-        print(f"check {label}: {a:5.2f} s CPU here, {b:5.2f} s in {against} (ratio {a / b:.2f})")
+            ours.append(process(argv))
+            theirs.append(process(argv, against))
+        (aw, ac), (bw, bc) = (
+            (statistics.median(t for t, _, _ in xs), statistics.median(c for _, _, c in xs))
+            for xs in (ours, theirs)
+        )
+        print(
+            f"check {label}: wall {aw:5.2f} s here, {bw:5.2f} s there ({aw / bw:.2f}x); "
+            f"CPU {ac:5.2f} s here, {bc:5.2f} s there ({ac / bc:.2f}x)"
+        )
 
 
 def big_note(n: int) -> str:

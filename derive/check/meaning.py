@@ -107,6 +107,12 @@ class World:
     """node letter -> the layers it ran over as a sum's dummy (this relation)."""
     _bias_written: bool = False
     """Does this relation write a bias w_{j0} itself (then no sum holds it)?"""
+    _translations: dict = field(default_factory=dict)
+    """(parsed expression, _bias_written, numbers_only) -> (its translation, the letter
+    layers its sums recorded): an expression met again (the right side of a continued
+    formula, tried against each left side it may continue; a side shared by two links of
+    a chain) is translated once."""
+    _translating: bool = False
 
     def __post_init__(self) -> None:
         if self.network is None:
@@ -577,7 +583,11 @@ class World:
             if isinstance(side, sp.Basic)
             for e in side.atoms(sp.Indexed)
         )
-        lhs, rhs = self.batch_sums(self.translate(plhs), self.translate(prhs))
+        lhs = self.translate(plhs)
+        # the same expression on both sides: translated twice, as two expressions (its sums
+        # over dummies of their own), not one object minus itself
+        rhs = self.translate(prhs, again=prhs == plhs)
+        lhs, rhs = self.batch_sums(lhs, rhs)
         counts = {s for s in lhs.free_symbols | rhs.free_symbols if s.name.startswith("_count_")}
         if not counts:
             return lhs, rhs
@@ -596,8 +606,32 @@ class World:
             widths[count_] = S.width(layers.pop())
         return lhs.xreplace(widths), rhs.xreplace(widths)
 
-    def translate(self, expr: sp.Expr) -> sp.Expr:
-        """The parsed ``expr`` in the network's internal symbols."""
+    def translate(self, expr: sp.Expr, again: bool = False) -> sp.Expr:
+        """The parsed ``expr`` in the network's internal symbols (once per world: see
+        :attr:`_translations`; ``again``: anew)."""
+        if self._translating:  # a part of the expression being translated
+            return self._translate(expr)
+        key = (expr, self._bias_written, self.numbers_only)
+        try:
+            done = None if again else self._translations.get(key)
+        except TypeError:  # not hashable (a mutable matrix): not kept
+            key, done = None, None
+        if done is None:
+            outer, self._letter_layers = self._letter_layers, {}
+            self._translating = True
+            try:
+                done = (self._translate(expr), self._letter_layers)
+            finally:
+                self._translating = False
+                recorded, self._letter_layers = self._letter_layers, outer
+                _merge_layers(outer, recorded)
+            if key is not None and not again:
+                self._translations[key] = done
+        else:
+            _merge_layers(self._letter_layers, done[1])
+        return done[0]
+
+    def _translate(self, expr: sp.Expr) -> sp.Expr:
         if isinstance(expr, sp.Indexed) and any(self._is_label(i) for i in expr.indices):
             return self._at_label(expr)
         if isinstance(expr, sp.Piecewise) and self._label_indicator(expr) is not None:
@@ -895,6 +929,11 @@ class World:
             if expr == before:
                 break
         return expr
+
+
+def _merge_layers(into: dict, layers: dict) -> None:
+    for letter, found in layers.items():
+        into.setdefault(letter, set()).update(found)
 
 
 def _bias_input(body: sp.Expr, p: sp.Symbol) -> sp.Expr | None:

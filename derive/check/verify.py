@@ -166,6 +166,7 @@ class Checker:
         self._deep: tuple | None = None
         self._cache: dict = {}
         self._rng = random.Random(seed)
+        self._explain = True
 
     def _deep_scope(self) -> tuple:
         """A world for relations about a general layer l: at least 4 weight layers, biases."""
@@ -203,11 +204,22 @@ class Checker:
             matrices=w.matrices(),
         )
 
-    def check(self, rel: Relation) -> Verdict:
+    def check(self, rel: Relation, explain: bool = True) -> Verdict:
+        """The verdict on ``rel``.  ``explain=False`` asks only whether it holds: a failure
+        comes without its difference and diagnosis (the costly part of a failure), as
+        where a continued formula is tried against the formulas it may continue."""
         key = (rel.lhs.strip(), rel.op, rel.rhs.strip(), rel.condition)
         if key not in self._cache:
-            self._cache[key] = self._check(rel)
-        cached = self._cache[key]
+            state = self._rng.getstate()
+            self._cache[key] = (self._check(rel, explain), explain, state)
+        cached, explained, state = self._cache[key]
+        if explain and not explained and cached.status in ("fails", "approximation"):
+            # explained now, at the random draws it had: the verdict it would have had
+            now = self._rng.getstate()
+            self._rng.setstate(state)
+            cached = self._check(rel, explain=True)
+            self._rng.setstate(now)
+            self._cache[key] = (cached, True, state)
         return Verdict(
             rel.line,
             rel.source,
@@ -221,8 +233,9 @@ class Checker:
             cached.diagnosis,
         )
 
-    def _check(self, rel: Relation) -> Verdict:
+    def _check(self, rel: Relation, explain: bool = True) -> Verdict:
         v = Verdict(rel.line, rel.source, rel.lhs, rel.rhs, rel.op, "not checked")
+        self._explain = explain
         try:
             with backstop(BACKSTOP_S):
                 return self._check_within_budget(rel, v)
@@ -508,6 +521,8 @@ class Checker:
             "lhs": float(lv[worst]),
             "rhs": float(rv[worst]),
         }
+        if not self._explain:
+            return v
         v.difference = self._show(lhs - rhs)
         v.diagnosis = self._diagnose(lhs, rhs, lv, rv, envs, free_l, free_r, plhs, prhs)
         return v

@@ -229,12 +229,13 @@ def check_note(text: str, where: str = "note") -> list[Finding] | None:
     """The findings for a note with a ``[numbers]`` table, or None when it has none."""
     from ..notation import PRESETS
     from ..notation.files import front_matter, notation_from_front_matter
-    from . import numbers as N
-    from .worked import work
 
     table = front_matter(text)
     if not table or "numbers" not in table:
         return None
+    from . import numbers as N  # only now: the worked example is not needed for other notes
+    from .worked import work
+
     if not isinstance(table["numbers"], dict):
         raise InputError("front matter: [numbers] must be a table")
     values = N.from_table(table["numbers"], where="front matter [numbers]")

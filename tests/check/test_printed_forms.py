@@ -183,3 +183,20 @@ def test_goodfellow_a_component_of_a_gradient(lhs, rhs, status):
 def test_goodfellow_whole_layer_updates(lhs, rhs, status):
     net = {"activation": "tanh", "output_activation": "identity", "loss": "sse"}
     assert verdict("goodfellow", lhs, rhs, **net).status == status
+
+
+def test_a_side_met_again_counts_its_nodes_as_the_first_time():
+    """A side translated once and met again (another left side, as a continued formula
+    is tried) still tells the capital letter which layer its sum runs over, and the same
+    side on both sides of a relation is still two sums, not one expression minus itself."""
+    net = network_for(
+        PRESETS["goodfellow"], activation="tanh", output_activation="identity", loss="mse"
+    )
+    checker = Checker(PRESETS["goodfellow"], network=net)
+    rhs = r"\frac{1}{2} \frac{\sum_{i} \left(y_{i} - h^{(2)}_{i}\right)^{2}}{I}"
+    first = checker.check(Relation(1, "J", "=", rhs, ""))
+    again = checker.check(Relation(2, "{J}", "=", rhs, ""))
+    assert first.status == again.status == "definition"
+    assert (again.how, again.difference) == (first.how, first.difference)
+    same = r"\sum_{i} \left(y_{i} - h^{(2)}_{i}\right)^{2}"
+    assert checker.check(Relation(3, same, "=", same, "")).how == "numerically"

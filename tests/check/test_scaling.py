@@ -47,9 +47,9 @@ class Counter:
         original_check = Checker._check
         counter = self
 
-        def check(self, rel):
+        def check(self, rel, *args):
             counter.calls["check"] += 1
-            return original_check(self, rel)
+            return original_check(self, rel, *args)
 
         monkeypatch.setattr(Checker, "_check", check)
 

@@ -374,3 +374,39 @@ def test_matrix_entry_that_differs():
         r"\begin{pmatrix} 1 & 2 \\ 3 & 5 \end{pmatrix}",
     )
     assert v.status == "fails" and "entry (2, 2)" in v.diagnosis
+
+
+def test_a_failure_asked_only_whether_it_holds_is_explained_when_asked_again():
+    """Continued formulas are tried against other left sides with explain=False: such a
+    failure has no diagnosis, and checking the same relation later (explained) gives
+    what a checker that never skipped would give, and leaves the random draws of the
+    relations after it unchanged."""
+    slips = [
+        (r"\frac{\partial E}{\partial w_{jk}}", r"-2\delta_k O_j"),
+        (r"\Delta w_{jk}", r"\eta \delta_{j} O_{k}"),
+        (r"\delta_j", r"O_j(1-O_j)\sum_k \delta_k w_{kj}"),
+    ]
+    rels = [Relation(1, lhs, "=", rhs, f"{lhs} = {rhs}") for lhs, rhs in slips]
+    plain = Checker("doc004")
+    want = [plain.check(rel) for rel in rels]
+    skipping = Checker("doc004")
+    quick = skipping.check(rels[0], explain=False)
+    assert quick.status == "fails" and not quick.diagnosis and not quick.difference
+    got = [skipping.check(rel) for rel in rels]
+    assert "factor" in got[0].diagnosis
+    assert [g.as_dict() for g in got] == [w.as_dict() for w in want]
+
+
+def test_checking_in_this_process_leaves_the_garbage_collector_as_it_was():
+    """`derive check` loads its modules with the collector off and freezes what they made;
+    a caller in the same process gets the collector back on, nothing left frozen, also
+    when the check ends in an error."""
+    import gc
+
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    code, out, _ = run("check", r"\delta_k = (d_k - O_k) f'(net_k)")
+    assert code == 0 and "holds" in out
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    code, _, err = run("check", r"\delta_k = (")
+    assert code == 2 and "error" in err
+    assert gc.isenabled() and gc.get_freeze_count() == 0
