@@ -13,9 +13,11 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 import numpy as np
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from .. import symbols as S
 from ..notation import PRESETS, Notation, for_depth, network_for
@@ -121,10 +123,12 @@ def _points(world: World, seed: int = 0) -> list[Point]:
 
 
 def _free_indices(expr: sp.Expr) -> set:
+    return _indices_among(expr.free_symbols)
+
+
+def _indices_among(symbols: set) -> set:
     return {
-        s
-        for s in expr.free_symbols
-        if isinstance(s, sp.Symbol) and s.is_integer is None and _is_index(s)
+        s for s in symbols if isinstance(s, sp.Symbol) and s.is_integer is None and _is_index(s)
     }
 
 
@@ -480,12 +484,13 @@ class Checker:
     def _decide(self, v, lhs, rhs, plhs, prhs, definition) -> Verdict:
         loss = self._loss
         lhs, rhs = _with_loss(lhs, loss), _with_loss(rhs, loss)
-        free_l, free_r = _free_indices(lhs), _free_indices(rhs)
+        symbols_l, symbols_r = lhs.free_symbols, rhs.free_symbols  # (a walk each: once)
+        free_l, free_r = _indices_among(symbols_l), _indices_among(symbols_r)
         free = free_l | free_r
         # plain real variables (the x of d/dx sigmoid(x)) get random values too
         reals = {
             s
-            for s in lhs.free_symbols | rhs.free_symbols
+            for s in symbols_l | symbols_r
             if isinstance(s, sp.Symbol) and s.name in REAL_VARIABLES and s not in free
         }
         envs = self._envs(free, lhs, rhs)
@@ -808,24 +813,38 @@ _DUMMY = re.compile(r"([A-Za-z]+)'\d+$")
 def _in_outputs(expr: sp.Expr, layer: int, act) -> sp.Expr:
     """For display: ``f_l(net_q) -> O_q`` and ``f_l'(net_q) -> g(O_q)`` where the
     activation's row has such a form (sigmoid: ``O_q (1 - O_q)``)."""
-    from ..functions import output_form, x, y
+    from ..functions import y
 
     def on_net(e) -> bool:
         a = e.args[0] if len(e.args) == 1 else None
         return isinstance(a, sp.Indexed) and a.base == S.net(layer)
 
-    if act.expr is not None:
-        slope = sp.diff(act.expr, x)
-        form = output_form(act.expr) if slope.has(x) else slope
+    # the functions applied in expr, once: a layer's f and f' are looked for (and f's
+    # form worked out) only where expr has them
+    applied = {e.func for e in expr.atoms(AppliedUndef)}
+    if act.expr is not None and S.df(layer) in applied:
+        form = _slope_form(act.expr)
         if form is not None:
             expr = expr.replace(
                 lambda e: getattr(e, "func", None) == S.df(layer) and on_net(e),
                 lambda e: form.xreplace({y: S.O(layer)[e.args[0].indices[0]]}),
             )
+    if S.f(layer) not in applied:
+        return expr
     return expr.replace(
         lambda e: getattr(e, "func", None) == S.f(layer) and on_net(e),
         lambda e: S.O(layer)[e.args[0].indices[0]],
     )
+
+
+@cache
+def _slope_form(f: sp.Expr) -> sp.Expr | None:
+    """f' written in f's output y (sigmoid: ``y (1 - y)``), a constant slope as it is, or
+    None: once per activation."""
+    from ..functions import output_form, x
+
+    slope = sp.diff(f, x)
+    return output_form(f) if slope.has(x) else slope
 
 
 def _with_loss(expr: sp.Expr, loss: sp.Expr) -> sp.Expr:
