@@ -165,12 +165,25 @@ class Checker:
         INDEX_LETTERS.update(x for x in preset.letters if len(x) == 1)
         network = network or network_for(preset)
         self.world = World(for_depth(preset, network.depth), network)
-        self.points = _points(self.world, seed)
+        self._points: list[Point] | None = None  # drawn when first needed
         self._preset, self._seed = preset, seed
         self._deep: tuple | None = None
         self._cache: dict = {}
         self._rng = random.Random(seed)
         self._explain = True
+
+    @property
+    def points(self) -> list[Point]:
+        """The random networks and examples relations are evaluated at (the same for
+        every relation), drawn on first use: a checker that only reads relations, as
+        the notation hint's, never evaluates one."""
+        if self._points is None:
+            self._points = _points(self.world, self._seed)
+        return self._points
+
+    @points.setter
+    def points(self, points: list[Point]) -> None:
+        self._points = points
 
     def _deep_scope(self) -> tuple:
         """A world for relations about a general layer l: at least 4 weight layers, biases."""
