@@ -168,6 +168,7 @@ class Checker:
         self._points: list[Point] | None = None  # drawn when first needed
         self._preset, self._seed = preset, seed
         self._deep: tuple | None = None
+        self._parser_names: tuple | None = None
         self._cache: dict = {}
         self._rng = random.Random(seed)
         self._explain = True
@@ -207,19 +208,27 @@ class Checker:
         return self._deep
 
     def parse(self, text: str) -> sp.Expr:
-        w = self.world
+        return parse_latex(text, **self._names(self.world))
+
+    def _names(self, w: World) -> dict[str, frozenset[str]]:
+        """The names the parser is told of in world ``w``, gathered once per world (they
+        were gathered again for every side parsed)."""
+        if self._parser_names is not None and self._parser_names[0] is w:
+            return self._parser_names[1]
         glyphs = w.output_glyphs | w.net_glyphs | w.delta_glyphs | w.weight_glyphs | {"b"}
         glyphs |= {BATCH} if batch_glyph(w) else set()  # Δ^{(l)}: a batch of δ^{(l)}
         labels = w.notation.layers == "labels"
         subscript = w.notation.prime == "subscript"  # note 003's {\Phi^{(3)}}'_l
-        return parse_latex(
-            text,
-            layer_bases=LAYER_BASES | glyphs | (w.activation_names if subscript else set()),
-            bare_labels=BARE_LABEL_BASES | (glyphs if labels else frozenset()),
-            functions=FUNCTIONS | w.activation_names | set(w.layer_functions) | _general(w),
-            words=WORDS | w.vocabulary(),
-            matrices=w.matrices(),
-        )
+        names = {
+            "layer_bases": LAYER_BASES | glyphs | (w.activation_names if subscript else set()),
+            "bare_labels": BARE_LABEL_BASES | (glyphs if labels else frozenset()),
+            "functions": FUNCTIONS | w.activation_names | set(w.layer_functions) | _general(w),
+            "words": WORDS | w.vocabulary(),
+            "matrices": w.matrices(),
+        }
+        names = {k: frozenset(v) for k, v in names.items()}
+        self._parser_names = (w, names)
+        return names
 
     def check(self, rel: Relation, explain: bool = True) -> Verdict:
         """The verdict on ``rel``.  ``explain=False`` asks only whether it holds: a failure
