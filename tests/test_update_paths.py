@@ -1,11 +1,12 @@
-"""The generated ``update`` on every path its NumPy kernel takes, against a step written here.
+"""The generated module on every path its NumPy kernels take, against a step written here.
 
 ``_add_outer`` adds ``eta * O^T delta`` into a weight three ways: SciPy's
 ``?gemm`` with beta = 1 in one call (a product small enough for OpenBLAS to
 keep on the calling thread), the same in row blocks (one sample on a weight of
 more than 2**18 entries), and ``np.matmul`` into a scratch array then
 ``np.add`` (a large batch); weights SciPy cannot write in place (big-endian,
-Fortran order, unaligned) take the plain ``+=``.  The small networks of the
+Fortran order, unaligned) take the plain ``+=``.  The sigmoid is SciPy's
+``expit`` up to 512 values and a tanh form above.  The small networks of the
 other tests only ever reach the first path, so each case here is sized to
 reach one path, and the step it is compared with is the plain exact step of
 note 004, written out below with no code from derive.
@@ -25,7 +26,8 @@ ETA = 0.05
 
 
 def sigmoid(z):
-    return 1 / (1 + np.exp(-z))
+    with np.errstate(over="ignore"):  # e^1000 is inf, and 1 / (1 + inf) is the right 0
+        return 1 / (1 + np.exp(-z))
 
 
 def plain_step(x, d, v, w, eta):
@@ -110,3 +112,17 @@ def test_the_deep_module_returns_the_arrays_it_wrote_into():
     out = mod.update(rng.normal(size=3), rng.uniform(size=2), *params, eta=ETA)
     assert all(o is p for o, p in zip(out, params, strict=True))
     assert all(not np.array_equal(p, b) for p, b in zip(params, before, strict=True))
+
+
+# 5 x 100 hidden values go through SciPy's expit, 6 x 100 through the tanh form
+@pytest.mark.parametrize("batch", [None, 5, 6])
+def test_the_sigmoid_on_both_sides_of_512_values(batch):
+    mod = load_generated(NOTES)
+    rng = np.random.default_rng(4)
+    x, _, v, w = case(rng, 4, 100, batch)
+    v[:, :50] *= 1000 / np.abs(x @ v[:, :50]).max()  # nets up to +-1000 in half the units
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        O_j, O_k = mod.forward(x, v, w)
+    # the tanh form is exact to 1e-16 absolute: (1 + tanh(-20)) / 2 is 0, not 4e-18
+    np.testing.assert_allclose(O_j, sigmoid(x @ v), rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(O_k, sigmoid(sigmoid(x @ v) @ w), rtol=1e-14)
