@@ -425,7 +425,7 @@ def _softmax_chain(L: int, k: sp.Symbol, error: sp.Expr, jacobian: sp.Expr) -> D
     total = sp.Sum(sp.expand(g * jacobian), (n, 0, S.width(L) - 1))
     lhs = sp.Derivative(S.E, S.net(L)[k], evaluate=False)
     forms = (batch_out(total), batch_out(contract(total)))
-    return Derivative(What.SOFTMAX_CHAIN, L, lhs, forms, "chain_rule")
+    return Derivative(What.SOFTMAX_CHAIN, L, lhs, forms, "substitute_jacobian")
 
 
 def _sc_factors(form: Factors, sc) -> Factors:

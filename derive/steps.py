@@ -147,7 +147,7 @@ def output_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     local = weighted.result
     steps.append(weighted.step)
     combined = _with(chain, grad_O, Factor(fprime, "fprime"), Factor(local, "input"))
-    steps.append(Step(dE, (plus(combined),), "chain_rule"))
+    steps.append(Step(dE, (plus(combined),), "substitute_weighted_sum"))
     delta = d.delta(L)
     if delta.rewritten:
         last = delta.shown  # δ = -∂E/∂net, so ∂E/∂w = -(δ's own sign) δ O
@@ -212,7 +212,7 @@ def hidden_steps(d: Derivation, scale: sp.Expr = sp.S.One) -> tuple[Step, ...]:
     steps.append(Step(delta.lhs, (delta.definition, delta.chain), "define_delta"))
     if delta.rewritten:
         steps.append(Step(delta.lhs, delta.rewritten, _form_rule(delta.shown)))
-    steps.append(Step(dE, d.gradient(S.W(h)).rhs, "chain_rule"))
+    steps.append(Step(dE, d.gradient(S.W(h)).rhs, "gradient_by_delta"))
     upd = d.update(S.W(h))
     chain = (-S.eta * dE,) + upd.rhs + upd.expanded
     steps.append(Step(upd.lhs, _scaled(chain, scale), "update_rule"))

@@ -118,6 +118,14 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "去掉与该权重无关的项：只有输出节点 {k} 与它相连",
     },
     "chain_rule": {"en": "chain rule", "zh": "链式法则"},
+    "substitute_jacobian": {
+        "en": "put the activation's derivative into the sum: its Kronecker delta keeps one term",
+        "zh": "把激活函数的导数代入求和：其中的克罗内克 δ 只留下一项",
+    },
+    "substitute_weighted_sum": {
+        "en": "put the weighted sum's derivative into the chain rule",
+        "zh": "把加权和的导数代入链式法则",
+    },
     "decay_derivative": {
         "en": "the weight-decay term depends on this weight alone: its derivative is the "
         "coefficient times the weight",

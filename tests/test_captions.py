@@ -118,3 +118,15 @@ def test_a_deep_networks_hidden_layers_have_headings_of_their_own(lang):
     headings = [ln for ln in out.splitlines() if ln.startswith("## ")]
     assert len(headings) == len(set(headings)), headings
     assert sum(("back from the output" in h or "往回" in h) for h in headings) == 3, headings
+
+
+@pytest.mark.parametrize("name", sorted(COMBOS))
+def test_a_chain_rule_step_writes_derivatives_a_substitution_does_not_claim_it(name):
+    """A step captioned chain rule writes a product of derivatives on its right side;
+    a step that puts an earlier result in (∂net_k/∂w_jk = O_j, or δ_j) says so."""
+    found = steps(*COMBOS[name])
+    chained = [(n, m) for n, c, m in found if c in ("Chain rule", "链式法则")]
+    assert chained, name
+    for n, math in chained:
+        rhs = math.split("=", 1)[1]
+        assert rhs.count(r"\partial") >= 2, (name, n, math)  # a product of ∂ quotients

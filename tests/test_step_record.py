@@ -366,7 +366,7 @@ def test_the_steps_print_what_the_derivation_recorded():
     assert here not in _symbols(output_steps(d))  # the derivation's own record is untouched
     soft = derive(build(activation="tanh", output_activation="softmax", loss="ce"))
     marked = _mark(soft, What.SOFTMAX_CHAIN, 2, here)
-    assert Step(here, (here,), "chain_rule") in output_steps(marked)
+    assert Step(here, (here,), "substitute_jacobian") in output_steps(marked)
 
 
 def test_the_record_holds_the_derivatives_taken():
