@@ -138,11 +138,17 @@ def _polynomial_form(fprime: sp.Expr, f: sp.Expr, degree: int = 3) -> sp.Expr | 
     for yv, dv_ in zip(ys[fit:], ds[fit:]):
         if abs(sum(c * yv**n for n, c in enumerate(coeffs)) - dv_) > 1e-7 * (1 + abs(dv_)):
             return None
-    exact = [sp.nsimplify(round(c, 8), rational=True) for c in coeffs]
+    exact = [_small_rational(round(c, 8)) for c in coeffs]
     if any(c.q > 1000 or abs(c.p) > 10**6 for c in exact):
         return None  # not a small rational (2**x: log 2): proving it would be slow
     g = sum(c * y**n for n, c in enumerate(exact))
     return g if _identically_zero(fprime - g.subs(y, f)) else None
+
+
+def _small_rational(c: float) -> sp.Rational:
+    """``nsimplify(c, rational=True)``; a whole number directly (nsimplify would first try
+    to recognise constants in it: 3 ms a coefficient, of every sigmoid or tanh's form)."""
+    return sp.Integer(int(c)) if c.is_integer() else sp.nsimplify(c, rational=True)
 
 
 _ELEMENTARY = {sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.tanh, sp.sinh, sp.cosh}

@@ -131,11 +131,28 @@ def compile_dual(e: sp.Expr, loss: sp.Expr | None):  # noqa: C901 - one branch p
     if isinstance(e, sp.Indexed):
         name = str(e.base)
         idx = [compile_dual(i, loss) for i in e.indices]
+        if len(idx) == 1:  # the usual one or two indices without a generator (hot path)
+            (only,) = idx
 
-        def indexed(pt, env, tan):
-            at = tuple(int(i(pt, env, tan)[0]) for i in idx)
-            t = tan.get(name)
-            return float(pt.arrays[name][at]), (0.0 if t is None else float(t[at]))
+            def indexed(pt, env, tan):
+                at = int(only(pt, env, tan)[0])
+                t = tan.get(name)
+                return float(pt.arrays[name][at]), (0.0 if t is None else float(t[at]))
+
+        elif len(idx) == 2:
+            first, second = idx
+
+            def indexed(pt, env, tan):
+                at = (int(first(pt, env, tan)[0]), int(second(pt, env, tan)[0]))
+                t = tan.get(name)
+                return float(pt.arrays[name][at]), (0.0 if t is None else float(t[at]))
+
+        else:
+
+            def indexed(pt, env, tan):
+                at = tuple(int(i(pt, env, tan)[0]) for i in idx)
+                t = tan.get(name)
+                return float(pt.arrays[name][at]), (0.0 if t is None else float(t[at]))
 
         return indexed
     if isinstance(e, sp.Piecewise):

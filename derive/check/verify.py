@@ -13,9 +13,11 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 import numpy as np
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from .. import symbols as S
 from ..notation import PRESETS, Notation, for_depth, network_for
@@ -121,10 +123,12 @@ def _points(world: World, seed: int = 0) -> list[Point]:
 
 
 def _free_indices(expr: sp.Expr) -> set:
+    return _indices_among(expr.free_symbols)
+
+
+def _indices_among(symbols: set) -> set:
     return {
-        s
-        for s in expr.free_symbols
-        if isinstance(s, sp.Symbol) and s.is_integer is None and _is_index(s)
+        s for s in symbols if isinstance(s, sp.Symbol) and s.is_integer is None and _is_index(s)
     }
 
 
@@ -161,12 +165,26 @@ class Checker:
         INDEX_LETTERS.update(x for x in preset.letters if len(x) == 1)
         network = network or network_for(preset)
         self.world = World(for_depth(preset, network.depth), network)
-        self.points = _points(self.world, seed)
+        self._points: list[Point] | None = None  # drawn when first needed
         self._preset, self._seed = preset, seed
         self._deep: tuple | None = None
+        self._parser_names: tuple | None = None
         self._cache: dict = {}
         self._rng = random.Random(seed)
         self._explain = True
+
+    @property
+    def points(self) -> list[Point]:
+        """The random networks and examples relations are evaluated at (the same for
+        every relation), drawn on first use: a checker that only reads relations, as
+        the notation hint's, never evaluates one."""
+        if self._points is None:
+            self._points = _points(self.world, self._seed)
+        return self._points
+
+    @points.setter
+    def points(self, points: list[Point]) -> None:
+        self._points = points
 
     def _deep_scope(self) -> tuple:
         """A world for relations about a general layer l: at least 4 weight layers, biases."""
@@ -190,19 +208,27 @@ class Checker:
         return self._deep
 
     def parse(self, text: str) -> sp.Expr:
-        w = self.world
+        return parse_latex(text, **self._names(self.world))
+
+    def _names(self, w: World) -> dict[str, frozenset[str]]:
+        """The names the parser is told of in world ``w``, gathered once per world (they
+        were gathered again for every side parsed)."""
+        if self._parser_names is not None and self._parser_names[0] is w:
+            return self._parser_names[1]
         glyphs = w.output_glyphs | w.net_glyphs | w.delta_glyphs | w.weight_glyphs | {"b"}
         glyphs |= {BATCH} if batch_glyph(w) else set()  # Δ^{(l)}: a batch of δ^{(l)}
         labels = w.notation.layers == "labels"
         subscript = w.notation.prime == "subscript"  # note 003's {\Phi^{(3)}}'_l
-        return parse_latex(
-            text,
-            layer_bases=LAYER_BASES | glyphs | (w.activation_names if subscript else set()),
-            bare_labels=BARE_LABEL_BASES | (glyphs if labels else frozenset()),
-            functions=FUNCTIONS | w.activation_names | set(w.layer_functions) | _general(w),
-            words=WORDS | w.vocabulary(),
-            matrices=w.matrices(),
-        )
+        names = {
+            "layer_bases": LAYER_BASES | glyphs | (w.activation_names if subscript else set()),
+            "bare_labels": BARE_LABEL_BASES | (glyphs if labels else frozenset()),
+            "functions": FUNCTIONS | w.activation_names | set(w.layer_functions) | _general(w),
+            "words": WORDS | w.vocabulary(),
+            "matrices": w.matrices(),
+        }
+        names = {k: frozenset(v) for k, v in names.items()}
+        self._parser_names = (w, names)
+        return names
 
     def check(self, rel: Relation, explain: bool = True) -> Verdict:
         """The verdict on ``rel``.  ``explain=False`` asks only whether it holds: a failure
@@ -480,12 +506,13 @@ class Checker:
     def _decide(self, v, lhs, rhs, plhs, prhs, definition) -> Verdict:
         loss = self._loss
         lhs, rhs = _with_loss(lhs, loss), _with_loss(rhs, loss)
-        free_l, free_r = _free_indices(lhs), _free_indices(rhs)
+        symbols_l, symbols_r = lhs.free_symbols, rhs.free_symbols  # (a walk each: once)
+        free_l, free_r = _indices_among(symbols_l), _indices_among(symbols_r)
         free = free_l | free_r
         # plain real variables (the x of d/dx sigmoid(x)) get random values too
         reals = {
             s
-            for s in lhs.free_symbols | rhs.free_symbols
+            for s in symbols_l | symbols_r
             if isinstance(s, sp.Symbol) and s.name in REAL_VARIABLES and s not in free
         }
         envs = self._envs(free, lhs, rhs)
@@ -808,24 +835,38 @@ _DUMMY = re.compile(r"([A-Za-z]+)'\d+$")
 def _in_outputs(expr: sp.Expr, layer: int, act) -> sp.Expr:
     """For display: ``f_l(net_q) -> O_q`` and ``f_l'(net_q) -> g(O_q)`` where the
     activation's row has such a form (sigmoid: ``O_q (1 - O_q)``)."""
-    from ..functions import output_form, x, y
+    from ..functions import y
 
     def on_net(e) -> bool:
         a = e.args[0] if len(e.args) == 1 else None
         return isinstance(a, sp.Indexed) and a.base == S.net(layer)
 
-    if act.expr is not None:
-        slope = sp.diff(act.expr, x)
-        form = output_form(act.expr) if slope.has(x) else slope
+    # the functions applied in expr, once: a layer's f and f' are looked for (and f's
+    # form worked out) only where expr has them
+    applied = {e.func for e in expr.atoms(AppliedUndef)}
+    if act.expr is not None and S.df(layer) in applied:
+        form = _slope_form(act.expr)
         if form is not None:
             expr = expr.replace(
                 lambda e: getattr(e, "func", None) == S.df(layer) and on_net(e),
                 lambda e: form.xreplace({y: S.O(layer)[e.args[0].indices[0]]}),
             )
+    if S.f(layer) not in applied:
+        return expr
     return expr.replace(
         lambda e: getattr(e, "func", None) == S.f(layer) and on_net(e),
         lambda e: S.O(layer)[e.args[0].indices[0]],
     )
+
+
+@cache
+def _slope_form(f: sp.Expr) -> sp.Expr | None:
+    """f' written in f's output y (sigmoid: ``y (1 - y)``), a constant slope as it is, or
+    None: once per activation."""
+    from ..functions import output_form, x
+
+    slope = sp.diff(f, x)
+    return output_form(f) if slope.has(x) else slope
 
 
 def _with_loss(expr: sp.Expr, loss: sp.Expr) -> sp.Expr:
