@@ -26,6 +26,8 @@ ETA = 0.05
 
 
 def sigmoid(z):
+    # 1 / (1 + e^-z): neither of the module's forms (SciPy's expit, the tanh form),
+    # nor tests/oracle_np's tanh form
     with np.errstate(over="ignore"):  # e^1000 is inf, and 1 / (1 + inf) is the right 0
         return 1 / (1 + np.exp(-z))
 
